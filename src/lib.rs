@@ -1,0 +1,1 @@
+//! plat: infrastructure as code for complete MLOps platforms.
