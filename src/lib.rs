@@ -1,1 +1,2 @@
 //! plat: infrastructure as code for complete MLOps platforms.
+pub mod lang;

@@ -1,0 +1,2 @@
+use super::Function;
+pub(super) const FUNCTIONS: &[Function] = &[];
