@@ -1,5 +1,10 @@
 //! The stack language: loading HCL, values, types, functions, evaluation and validation.
 
+pub mod config;
+pub mod diagnostics;
 pub mod functions;
+pub mod load;
+pub mod source;
+pub mod type_expr;
 pub mod types;
 pub mod value;
