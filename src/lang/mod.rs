@@ -2,8 +2,10 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod eval;
 pub mod functions;
 pub mod load;
+pub mod reference;
 pub mod source;
 pub mod type_expr;
 pub mod types;
