@@ -177,7 +177,13 @@ pub fn render_text(sources: &SourceMap, diagnostics: &Diagnostics, color: bool) 
 
 fn buffer_write_plain(buffer: &mut term::termcolor::Buffer, d: &Diagnostic) {
     use std::io::Write;
-    let _ = writeln!(buffer, "{}[{}]: {}", severity_word(d.severity), d.code, d.message);
+    let _ = writeln!(
+        buffer,
+        "{}[{}]: {}",
+        severity_word(d.severity),
+        d.code,
+        d.message
+    );
 }
 
 fn severity_word(s: Severity) -> &'static str {

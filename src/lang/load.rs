@@ -107,7 +107,7 @@ impl Loader<'_> {
         });
 
         // Read and parse every file in parallel; register them in order afterwards.
-        let parsed: Vec<(PathBuf, Result<Arc<str>, std::io::Error>, Option<ParseOutcome>)> = files
+        let parsed: Vec<ParsedFile> = files
             .into_par_iter()
             .map(|path| match std::fs::read_to_string(&path) {
                 Ok(text) => {
@@ -201,7 +201,10 @@ impl Loader<'_> {
             self.diagnostics.push(
                 Diagnostic::error(
                     codes::MODULE_SOURCE,
-                    format!("module directory {} has no *.{STACK_EXTENSION} files", dir.display()),
+                    format!(
+                        "module directory {} has no *.{STACK_EXTENSION} files",
+                        dir.display()
+                    ),
                 )
                 .at(span),
             );
@@ -211,6 +214,13 @@ impl Loader<'_> {
 }
 
 type ParseOutcome = Result<HclBody, hcl_edit::parser::Error>;
+
+/// A file's path, its text (or why it could not be read), and its parse.
+type ParsedFile = (
+    PathBuf,
+    Result<Arc<str>, std::io::Error>,
+    Option<ParseOutcome>,
+);
 
 fn parse_file(text: &str) -> ParseOutcome {
     hcl_edit::parser::parse_body(text)
@@ -303,7 +313,11 @@ impl Decoder<'_> {
 
     /// Checks the label count; returns the labels when it is right.
     fn labels(&mut self, block: &HclBlock, names: &[&str]) -> Option<Vec<String>> {
-        let labels: Vec<String> = block.labels.iter().map(|l| label_str(l).to_string()).collect();
+        let labels: Vec<String> = block
+            .labels
+            .iter()
+            .map(|l| label_str(l).to_string())
+            .collect();
         if labels.len() == names.len() {
             return Some(labels);
         }
@@ -363,7 +377,11 @@ impl Decoder<'_> {
                     let span = self.header_span(&block);
                     out.blocks.push(Block {
                         kind: block.ident.as_str().to_string(),
-                        labels: block.labels.iter().map(|l| label_str(l).to_string()).collect(),
+                        labels: block
+                            .labels
+                            .iter()
+                            .map(|l| label_str(l).to_string())
+                            .collect(),
                         span,
                         body: self.decode_body(block.body),
                     });
@@ -376,12 +394,18 @@ impl Decoder<'_> {
     fn unsupported_argument(&mut self, attr: &Attribute, block_kind: &str, allowed: &[&str]) {
         let mut d = Diagnostic::error(
             codes::UNSUPPORTED_ARGUMENT,
-            format!("unsupported argument \"{}\" in a {block_kind} block", attr.name),
+            format!(
+                "unsupported argument \"{}\" in a {block_kind} block",
+                attr.name
+            ),
         )
         .at(attr.name_span.clone());
         d = match suggest(&attr.name, allowed.iter().copied()) {
             Some(s) => d.help(format!("did you mean \"{s}\"?")),
-            None => d.help(format!("a {block_kind} block accepts: {}", allowed.join(", "))),
+            None => d.help(format!(
+                "a {block_kind} block accepts: {}",
+                allowed.join(", ")
+            )),
         };
         self.diagnostics.push(d);
     }
@@ -411,7 +435,9 @@ impl Decoder<'_> {
                         format!("\"{}\" must be a literal string", attr.name),
                     )
                     .at(attr.expr.span())
-                    .help("references and functions are not allowed here; write the value in quotes"),
+                    .help(
+                        "references and functions are not allowed here; write the value in quotes",
+                    ),
                 );
                 None
             }
@@ -440,7 +466,9 @@ impl Decoder<'_> {
             Diagnostic::error(codes::DUPLICATE, format!("duplicate {what} \"{name}\""))
                 .at(span)
                 .note(first.clone(), "first declared here")
-                .help(format!("each {what} name must be unique in a module; rename or remove one")),
+                .help(format!(
+                    "each {what} name must be unique in a module; rename or remove one"
+                )),
         );
     }
 
@@ -462,9 +490,12 @@ impl Decoder<'_> {
                 "backend" => {
                     if nested.labels.len() != 1 {
                         self.diagnostics.push(
-                            Diagnostic::error(codes::BLOCK_LABELS, "a backend block needs one label: its kind")
-                                .at(nested.span.clone())
-                                .help("write backend \"local\" { path = \"...\" }"),
+                            Diagnostic::error(
+                                codes::BLOCK_LABELS,
+                                "a backend block needs one label: its kind",
+                            )
+                            .at(nested.span.clone())
+                            .help("write backend \"local\" { path = \"...\" }"),
                         );
                     }
                     module.settings.backend = Some(nested);
@@ -593,14 +624,20 @@ impl Decoder<'_> {
                     span: nested.span.clone(),
                 }),
                 (c, _) => {
-                    let missing = if c.is_none() { "condition" } else { "error_message" };
+                    let missing = if c.is_none() {
+                        "condition"
+                    } else {
+                        "error_message"
+                    };
                     self.diagnostics.push(
                         Diagnostic::error(
                             codes::MISSING_ARGUMENT,
                             format!("a validation block needs \"{missing}\""),
                         )
                         .at(nested.span.clone())
-                        .help("write both condition = <bool expression> and error_message = \"...\""),
+                        .help(
+                            "write both condition = <bool expression> and error_message = \"...\"",
+                        ),
                     );
                 }
             }
@@ -804,9 +841,12 @@ impl Decoder<'_> {
         }
         if !has_source {
             self.diagnostics.push(
-                Diagnostic::error(codes::MISSING_ARGUMENT, format!("module \"{name}\" has no source"))
-                    .at(span)
-                    .help("add source = \"./path/to/module\""),
+                Diagnostic::error(
+                    codes::MISSING_ARGUMENT,
+                    format!("module \"{name}\" has no source"),
+                )
+                .at(span)
+                .help("add source = \"./path/to/module\""),
             );
         }
         self.check_count_and_for_each(&call.count, &call.for_each);
@@ -851,9 +891,12 @@ impl Decoder<'_> {
         }
         if output.value.is_none() {
             self.diagnostics.push(
-                Diagnostic::error(codes::MISSING_ARGUMENT, format!("output \"{name}\" has no value"))
-                    .at(span)
-                    .help("add value = <expression>"),
+                Diagnostic::error(
+                    codes::MISSING_ARGUMENT,
+                    format!("output \"{name}\" has no value"),
+                )
+                .at(span)
+                .help("add value = <expression>"),
             );
         }
         module.outputs.insert(name, output);
@@ -862,7 +905,14 @@ impl Decoder<'_> {
 
 /// Variable names Terraform reserves, because they would clash with meta-arguments.
 const RESERVED_VARIABLE_NAMES: &[&str] = &[
-    "source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals",
+    "source",
+    "version",
+    "providers",
+    "count",
+    "for_each",
+    "lifecycle",
+    "depends_on",
+    "locals",
 ];
 
 fn label_str(label: &BlockLabel) -> &str {
@@ -913,12 +963,12 @@ fn check_required_version(constraint: &str, span: Span, diagnostics: &mut Diagno
         diagnostics.push(
             Diagnostic::error(
                 codes::REQUIRED_VERSION,
-                format!(
-                    "this stack requires plat {constraint}, but this is plat {current}"
-                ),
+                format!("this stack requires plat {constraint}, but this is plat {current}"),
             )
             .at(span)
-            .help("install a plat version that satisfies the constraint, or change required_version"),
+            .help(
+                "install a plat version that satisfies the constraint, or change required_version",
+            ),
         );
     }
 }

@@ -84,7 +84,11 @@ pub fn parse_reference(
     };
     let reference = match root {
         "var" => (
-            Reference::Var(attr(0).ok_or_else(|| need("a variable name", "var.NAME"))?.into()),
+            Reference::Var(
+                attr(0)
+                    .ok_or_else(|| need("a variable name", "var.NAME"))?
+                    .into(),
+            ),
             1,
         ),
         "local" => (
@@ -96,12 +100,18 @@ pub fn parse_reference(
             1,
         ),
         "module" => (
-            Reference::Module(attr(0).ok_or_else(|| need("a module name", "module.NAME.OUTPUT"))?.into()),
+            Reference::Module(
+                attr(0)
+                    .ok_or_else(|| need("a module name", "module.NAME.OUTPUT"))?
+                    .into(),
+            ),
             1,
         ),
         "data" => {
-            let type_name = attr(0).ok_or_else(|| need("a data source type and name", "data.TYPE.NAME"))?;
-            let name = attr(1).ok_or_else(|| need("a data source type and name", "data.TYPE.NAME"))?;
+            let type_name =
+                attr(0).ok_or_else(|| need("a data source type and name", "data.TYPE.NAME"))?;
+            let name =
+                attr(1).ok_or_else(|| need("a data source type and name", "data.TYPE.NAME"))?;
             (
                 Reference::Resource {
                     mode: ResourceMode::Data,
@@ -135,7 +145,9 @@ pub fn parse_reference(
         "self" => (Reference::SelfRef, 0),
         type_name if type_name.contains('_') => {
             let name = attr(0).ok_or_else(|| ReferenceError {
-                message: format!("a reference to a resource type must be followed by its name: {type_name}.NAME"),
+                message: format!(
+                    "a reference to a resource type must be followed by its name: {type_name}.NAME"
+                ),
                 help: format!("write {type_name}.NAME.ATTRIBUTE"),
                 range: whole.clone(),
             })?;
@@ -165,14 +177,21 @@ pub struct FoundReference {
 
 /// Collects every reference in an expression. Names bound by `for` expressions (and any extra
 /// names in `bound`, such as a dynamic block's iterator) are not references.
-pub fn references(expr: &Expression, bound: &[String]) -> Vec<Result<FoundReference, ReferenceError>> {
+pub fn references(
+    expr: &Expression,
+    bound: &[String],
+) -> Vec<Result<FoundReference, ReferenceError>> {
     let mut out = Vec::new();
     let mut bound = bound.to_vec();
     collect(expr, &mut bound, &mut out);
     out
 }
 
-fn collect(expr: &Expression, bound: &mut Vec<String>, out: &mut Vec<Result<FoundReference, ReferenceError>>) {
+fn collect(
+    expr: &Expression,
+    bound: &mut Vec<String>,
+    out: &mut Vec<Result<FoundReference, ReferenceError>>,
+) {
     match expr {
         Expression::Null(_)
         | Expression::Bool(_)
@@ -227,7 +246,11 @@ fn collect(expr: &Expression, bound: &mut Vec<String>, out: &mut Vec<Result<Foun
     }
 }
 
-fn collect_traversal(t: &Traversal, bound: &mut Vec<String>, out: &mut Vec<Result<FoundReference, ReferenceError>>) {
+fn collect_traversal(
+    t: &Traversal,
+    bound: &mut Vec<String>,
+    out: &mut Vec<Result<FoundReference, ReferenceError>>,
+) {
     for op in &t.operators {
         if let TraversalOperator::Index(e) = op.value() {
             collect(e, bound, out);

@@ -24,7 +24,10 @@ fn parse(expr: &Expression, in_object: bool) -> Result<(Type, Option<ObjectAttrI
             "bool" => Ok((Type::Bool, None)),
             "any" => Ok((Type::Any, None)),
             "list" | "map" | "set" => Err((
-                format!("the {0} type needs its element type: {0}(string)", v.as_str()),
+                format!(
+                    "the {0} type needs its element type: {0}(string)",
+                    v.as_str()
+                ),
                 v.span(),
             )),
             other => Err((format!("\"{other}\" is not a type"), v.span())),
@@ -113,10 +116,16 @@ fn parse(expr: &Expression, in_object: bool) -> Result<(Type, Option<ObjectAttrI
                     "optional() is only allowed for attributes of an object type".into(),
                     call.span(),
                 )),
-                other => Err((format!("\"{other}\" is not a type constructor"), call.span())),
+                other => Err((
+                    format!("\"{other}\" is not a type constructor"),
+                    call.span(),
+                )),
             }
         }
-        other => Err(("expected a type such as string or list(number)".into(), other.span())),
+        other => Err((
+            "expected a type such as string or list(number)".into(),
+            other.span(),
+        )),
     }
 }
 
@@ -144,9 +153,12 @@ fn expression_to_json(expr: &Expression) -> Option<serde_json::Value> {
         Expression::Bool(b) => J::Bool(**b),
         Expression::Number(n) => json::number_to_json(n.as_f64()?),
         Expression::String(s) => J::String(s.as_str().to_string()),
-        Expression::Array(items) => {
-            J::Array(items.iter().map(expression_to_json).collect::<Option<_>>()?)
-        }
+        Expression::Array(items) => J::Array(
+            items
+                .iter()
+                .map(expression_to_json)
+                .collect::<Option<_>>()?,
+        ),
         Expression::Object(obj) => J::Object(
             obj.iter()
                 .map(|(k, v)| {

@@ -38,7 +38,7 @@ pub mod codes {
 /// Answers references to named objects in the current scope.
 pub trait Resolver {
     /// The value of a reference, or a diagnostic explaining why it has none.
-    fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Diagnostic>;
+    fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Box<Diagnostic>>;
 }
 
 pub type EvalResult = Result<Value, Box<Diagnostic>>;
@@ -87,7 +87,12 @@ impl<'a> Evaluator<'a> {
         Span::new(self.file, range.unwrap_or(0..0))
     }
 
-    fn error(&self, code: &'static str, message: impl Into<String>, range: Option<std::ops::Range<usize>>) -> Box<Diagnostic> {
+    fn error(
+        &self,
+        code: &'static str,
+        message: impl Into<String>,
+        range: Option<std::ops::Range<usize>>,
+    ) -> Box<Diagnostic> {
         Box::new(Diagnostic::error(code, message).at(self.span(range)))
     }
 
@@ -144,14 +149,21 @@ impl<'a> Evaluator<'a> {
                             continue;
                         }
                         Value::Null => {
-                            return Err(self.error(codes::NULL_VALUE, "object key must not be null", e.span()))
+                            return Err(self.error(
+                                codes::NULL_VALUE,
+                                "object key must not be null",
+                                e.span(),
+                            ))
                         }
                         other => match other.to_template_string() {
                             Some(s) => s,
                             None => {
                                 return Err(self.error(
                                     codes::TYPE_MISMATCH,
-                                    format!("object key must be a string, not {}", other.kind_name()),
+                                    format!(
+                                        "object key must be a string, not {}",
+                                        other.kind_name()
+                                    ),
                                     e.span(),
                                 ))
                             }
@@ -162,9 +174,12 @@ impl<'a> Evaluator<'a> {
             let v = self.eval_expr(value.expr())?;
             if out.insert(name.clone(), v).is_some() {
                 return Err(Box::new(
-                    Diagnostic::error(codes::DUPLICATE_KEY, format!("duplicate object key \"{name}\""))
-                        .at(self.span(key.span()))
-                        .help("each key of an object literal must be unique"),
+                    Diagnostic::error(
+                        codes::DUPLICATE_KEY,
+                        format!("duplicate object key \"{name}\""),
+                    )
+                    .at(self.span(key.span()))
+                    .help("each key of an object literal must be unique"),
                 ));
             }
         }
@@ -186,14 +201,27 @@ impl<'a> Evaluator<'a> {
                 // Both branches are still checked for errors; the result type is theirs if they agree.
                 let t = self.eval_expr(&c.true_expr)?;
                 let f = self.eval_expr(&c.false_expr)?;
-                let ty = if t.type_of() == f.type_of() { t.type_of() } else { Type::Any };
-                Ok(Value::Unknown(ty).mark_if(marked || t.contains_sensitive() || f.contains_sensitive()))
+                let ty = if t.type_of() == f.type_of() {
+                    t.type_of()
+                } else {
+                    Type::Any
+                };
+                Ok(Value::Unknown(ty)
+                    .mark_if(marked || t.contains_sensitive() || f.contains_sensitive()))
             }
             Value::String(ref s) if s == "true" || s == "false" => {
-                let chosen = if s == "true" { &c.true_expr } else { &c.false_expr };
+                let chosen = if s == "true" {
+                    &c.true_expr
+                } else {
+                    &c.false_expr
+                };
                 Ok(self.eval_expr(chosen)?.mark_if(marked))
             }
-            Value::Null => Err(self.error(codes::NULL_VALUE, "the condition is null", c.cond_expr.span())),
+            Value::Null => Err(self.error(
+                codes::NULL_VALUE,
+                "the condition is null",
+                c.cond_expr.span(),
+            )),
             other => Err(self.error(
                 codes::TYPE_MISMATCH,
                 format!("the condition must be a bool, not {}", other.kind_name()),
@@ -219,8 +247,11 @@ impl<'a> Evaluator<'a> {
         };
         let Some(function) = functions::lookup(&full_name) else {
             let names = functions::names();
-            let mut d = Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("there is no function named \"{full_name}\""))
-                .at(self.span(call.name.name.span().or(span)));
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_FUNCTION,
+                format!("there is no function named \"{full_name}\""),
+            )
+            .at(self.span(call.name.name.span().or(span)));
             d = match suggest(&full_name, names.iter().copied()) {
                 Some(s) => d.help(format!("did you mean \"{s}\"?")),
                 None => d.help("see the list of built-in functions in the README"),
@@ -228,7 +259,8 @@ impl<'a> Evaluator<'a> {
             return Err(Box::new(d));
         };
         let mut args = Vec::with_capacity(call.args.len());
-        let arg_spans: Vec<Option<std::ops::Range<usize>>> = call.args.iter().map(|a| a.span()).collect();
+        let arg_spans: Vec<Option<std::ops::Range<usize>>> =
+            call.args.iter().map(|a| a.span()).collect();
         for arg in call.args.iter() {
             args.push(self.eval_expr(arg)?);
         }
@@ -241,7 +273,10 @@ impl<'a> Evaluator<'a> {
                 Some((other, _)) => {
                     return Err(self.error(
                         codes::FUNCTION_ARGUMENTS,
-                        format!("the final argument expanded with ... must be a list, not {}", other.kind_name()),
+                        format!(
+                            "the final argument expanded with ... must be a list, not {}",
+                            other.kind_name()
+                        ),
                         arg_spans.last().cloned().flatten(),
                     ))
                 }
@@ -271,7 +306,11 @@ impl<'a> Evaluator<'a> {
         let args: Vec<&Expression> = call.args.iter().collect();
         if name == "can" {
             if args.len() != 1 {
-                return Err(self.error(codes::FUNCTION_ARGUMENTS, "function \"can\" expects 1 argument", call.span()));
+                return Err(self.error(
+                    codes::FUNCTION_ARGUMENTS,
+                    "function \"can\" expects 1 argument",
+                    call.span(),
+                ));
             }
             return Ok(match self.eval_expr(args[0]) {
                 Ok(v) if v.is_fully_known() => Value::Bool(true),
@@ -280,7 +319,11 @@ impl<'a> Evaluator<'a> {
             });
         }
         if args.is_empty() {
-            return Err(self.error(codes::FUNCTION_ARGUMENTS, "function \"try\" expects at least 1 argument", call.span()));
+            return Err(self.error(
+                codes::FUNCTION_ARGUMENTS,
+                "function \"try\" expects at least 1 argument",
+                call.span(),
+            ));
         }
         let mut last_error = None;
         for arg in args {
@@ -293,9 +336,12 @@ impl<'a> Evaluator<'a> {
         }
         let detail = last_error.map(|e| e.message).unwrap_or_default();
         Err(Box::new(
-            Diagnostic::error(codes::FUNCTION_FAILED, format!("try(): no argument could be evaluated; the last failed with: {detail}"))
-                .at(self.span(call.span()))
-                .help("add a final fallback argument that always succeeds"),
+            Diagnostic::error(
+                codes::FUNCTION_FAILED,
+                format!("try(): no argument could be evaluated; the last failed with: {detail}"),
+            )
+            .at(self.span(call.span()))
+            .help("add a final fallback argument that always succeeds"),
         ))
     }
 
@@ -304,7 +350,10 @@ impl<'a> Evaluator<'a> {
         if args.len() != 2 {
             return Err(self.error(
                 codes::FUNCTION_ARGUMENTS,
-                format!("function \"templatefile\" expects 2 arguments, but {} were given", args.len()),
+                format!(
+                    "function \"templatefile\" expects 2 arguments, but {} were given",
+                    args.len()
+                ),
                 call.span(),
             ));
         }
@@ -315,7 +364,11 @@ impl<'a> Evaluator<'a> {
         }
         let (path, path_marked) = path.unmark_deep();
         let Some(path) = path.as_str().map(str::to_string) else {
-            return Err(self.error(codes::FUNCTION_ARGUMENTS, "templatefile(): the path must be a string", args[0].span()));
+            return Err(self.error(
+                codes::FUNCTION_ARGUMENTS,
+                "templatefile(): the path must be a string",
+                args[0].span(),
+            ));
         };
         let (vars, vars_marked) = vars.unmark();
         let bindings: Vec<(String, Value)> = match vars {
@@ -324,7 +377,10 @@ impl<'a> Evaluator<'a> {
             other => {
                 return Err(self.error(
                     codes::FUNCTION_ARGUMENTS,
-                    format!("templatefile(): the variables must be an object, not {}", other.kind_name()),
+                    format!(
+                        "templatefile(): the variables must be an object, not {}",
+                        other.kind_name()
+                    ),
                     args[1].span(),
                 ))
             }
@@ -332,9 +388,12 @@ impl<'a> Evaluator<'a> {
         let full = self.functions.base_dir.join(&path);
         let text = std::fs::read_to_string(&full).map_err(|e| {
             Box::new(
-                Diagnostic::error(codes::FUNCTION_FAILED, format!("templatefile(): cannot read {}: {e}", full.display()))
-                    .at(self.span(args[0].span()))
-                    .help("paths are relative to the module directory; use path.module to be explicit"),
+                Diagnostic::error(
+                    codes::FUNCTION_FAILED,
+                    format!("templatefile(): cannot read {}: {e}", full.display()),
+                )
+                .at(self.span(args[0].span()))
+                .help("paths are relative to the module directory; use path.module to be explicit"),
             )
         })?;
         let parsed = hcl_edit::parser::parse_template(&text).map_err(|e| {
@@ -361,7 +420,9 @@ impl<'a> Evaluator<'a> {
             Box::new(
                 Diagnostic::error(e.code, format!("templatefile(): in {path}: {}", e.message))
                     .at(self.span(call.span()))
-                    .help(e.help.clone().unwrap_or_else(|| "pass every name the template uses in the variables object".into())),
+                    .help(e.help.clone().unwrap_or_else(|| {
+                        "pass every name the template uses in the variables object".into()
+                    })),
             )
         })?;
         Ok(result.mark_if(path_marked || vars_marked))
@@ -391,14 +452,19 @@ impl<'a> Evaluator<'a> {
         match parse_reference(root, operators, range.clone()) {
             Ok(Some((reference, consumed))) => {
                 let span = self.span(range);
-                let base = self.resolver.resolve(&reference, span).map_err(Box::new)?;
+                let base = self.resolver.resolve(&reference, span)?;
                 self.apply_operators(base, &operators[consumed..])
             }
             Ok(None) => {
-                let mut candidates: Vec<&str> = vec!["var", "local", "module", "data", "path", "plat", "count", "each"];
+                let mut candidates: Vec<&str> = vec![
+                    "var", "local", "module", "data", "path", "plat", "count", "each",
+                ];
                 candidates.extend(self.iterators.iter().map(|(n, _)| n.as_str()));
-                let mut d = Diagnostic::error(codes::UNDEFINED_REFERENCE, format!("unknown name \"{root}\""))
-                    .at(self.span(range));
+                let mut d = Diagnostic::error(
+                    codes::UNDEFINED_REFERENCE,
+                    format!("unknown name \"{root}\""),
+                )
+                .at(self.span(range));
                 d = match suggest(root, candidates) {
                     Some(s) => d.help(format!("did you mean \"{s}\"?")),
                     None => d.help("references start with var., local., module., data., a resource type, path., plat., count. or each."),
@@ -413,7 +479,11 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn apply_operators(&mut self, mut value: Value, operators: &[hcl_edit::Decorated<TraversalOperator>]) -> EvalResult {
+    fn apply_operators(
+        &mut self,
+        mut value: Value,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> EvalResult {
         let mut i = 0;
         while i < operators.len() {
             let op = &operators[i];
@@ -450,7 +520,11 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn splat(&mut self, value: Value, rest: &[hcl_edit::Decorated<TraversalOperator>]) -> EvalResult {
+    fn splat(
+        &mut self,
+        value: Value,
+        rest: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> EvalResult {
         let (value, marked) = value.unmark();
         let items = match value {
             Value::Unknown(_) => return Ok(Value::unknown().mark_if(marked)),
@@ -465,7 +539,12 @@ impl<'a> Evaluator<'a> {
         Ok(Value::Tuple(out).mark_if(marked))
     }
 
-    fn get_attr(&self, value: Value, name: &str, range: Option<std::ops::Range<usize>>) -> EvalResult {
+    fn get_attr(
+        &self,
+        value: Value,
+        name: &str,
+        range: Option<std::ops::Range<usize>>,
+    ) -> EvalResult {
         let (value, marked) = value.unmark();
         let result = match value {
             Value::Unknown(Type::Object(attrs)) => match attrs.get(name) {
@@ -518,10 +597,18 @@ impl<'a> Evaluator<'a> {
         Ok(result.mark_if(marked))
     }
 
-    fn missing_attribute<'k>(&self, name: &str, keys: impl Iterator<Item = &'k str>, range: Option<std::ops::Range<usize>>) -> Box<Diagnostic> {
+    fn missing_attribute<'k>(
+        &self,
+        name: &str,
+        keys: impl Iterator<Item = &'k str>,
+        range: Option<std::ops::Range<usize>>,
+    ) -> Box<Diagnostic> {
         let keys: Vec<&str> = keys.collect();
-        let mut d = Diagnostic::error(codes::UNSUPPORTED_ATTRIBUTE, format!("this object has no attribute named \"{name}\""))
-            .at(self.span(range));
+        let mut d = Diagnostic::error(
+            codes::UNSUPPORTED_ATTRIBUTE,
+            format!("this object has no attribute named \"{name}\""),
+        )
+        .at(self.span(range));
         d = match suggest(name, keys.iter().copied()) {
             Some(s) => d.help(format!("did you mean \"{s}\"?")),
             None if keys.is_empty() => d.help("the object has no attributes"),
@@ -547,8 +634,14 @@ impl<'a> Evaluator<'a> {
                 };
                 let Some(index) = index.filter(|n| n.fract() == 0.0) else {
                     return Err(Box::new(
-                        Diagnostic::error(codes::INVALID_INDEX, format!("a list index must be a whole number, not {}", key.kind_name()))
-                            .at(self.span(range)),
+                        Diagnostic::error(
+                            codes::INVALID_INDEX,
+                            format!(
+                                "a list index must be a whole number, not {}",
+                                key.kind_name()
+                            ),
+                        )
+                        .at(self.span(range)),
                     ));
                 };
                 let len = items.len();
@@ -556,7 +649,11 @@ impl<'a> Evaluator<'a> {
                     return Err(Box::new(
                         Diagnostic::error(
                             codes::INVALID_INDEX,
-                            format!("index {} is out of range for a list of {len} element{}", index, if len == 1 { "" } else { "s" }),
+                            format!(
+                                "index {} is out of range for a list of {len} element{}",
+                                index,
+                                if len == 1 { "" } else { "s" }
+                            ),
                         )
                         .at(self.span(range))
                         .help("use element(list, i) to wrap around, or try() for a fallback"),
@@ -567,19 +664,27 @@ impl<'a> Evaluator<'a> {
             Value::Map(mut entries) | Value::Object(mut entries) => {
                 let Some(k) = key.to_template_string() else {
                     return Err(Box::new(
-                        Diagnostic::error(codes::INVALID_INDEX, format!("a map key must be a string, not {}", key.kind_name()))
-                            .at(self.span(range)),
+                        Diagnostic::error(
+                            codes::INVALID_INDEX,
+                            format!("a map key must be a string, not {}", key.kind_name()),
+                        )
+                        .at(self.span(range)),
                     ));
                 };
                 match entries.remove(&k) {
                     Some(v) => v,
                     None => {
                         let keys: Vec<&str> = entries.keys().map(String::as_str).collect();
-                        let mut d = Diagnostic::error(codes::INVALID_INDEX, format!("no element with key \"{k}\""))
-                            .at(self.span(range));
+                        let mut d = Diagnostic::error(
+                            codes::INVALID_INDEX,
+                            format!("no element with key \"{k}\""),
+                        )
+                        .at(self.span(range));
                         d = match suggest(&k, keys.iter().copied()) {
                             Some(s) => d.help(format!("did you mean \"{s}\"?")),
-                            None => d.help("use lookup(map, key, default) when the key may be absent"),
+                            None => {
+                                d.help("use lookup(map, key, default) when the key may be absent")
+                            }
                         };
                         return Err(Box::new(d));
                     }
@@ -587,20 +692,27 @@ impl<'a> Evaluator<'a> {
             }
             Value::Set(_) => {
                 return Err(Box::new(
-                    Diagnostic::error(codes::INVALID_INDEX, "a set has no order and cannot be indexed")
-                        .at(self.span(range))
-                        .help("convert it with tolist() first, or iterate with for_each"),
+                    Diagnostic::error(
+                        codes::INVALID_INDEX,
+                        "a set has no order and cannot be indexed",
+                    )
+                    .at(self.span(range))
+                    .help("convert it with tolist() first, or iterate with for_each"),
                 ))
             }
             Value::Null => {
                 return Err(Box::new(
-                    Diagnostic::error(codes::NULL_VALUE, "cannot index a null value").at(self.span(range)),
+                    Diagnostic::error(codes::NULL_VALUE, "cannot index a null value")
+                        .at(self.span(range)),
                 ))
             }
             other => {
                 return Err(Box::new(
-                    Diagnostic::error(codes::INVALID_INDEX, format!("a {} cannot be indexed", other.kind_name()))
-                        .at(self.span(range)),
+                    Diagnostic::error(
+                        codes::INVALID_INDEX,
+                        format!("a {} cannot be indexed", other.kind_name()),
+                    )
+                    .at(self.span(range)),
                 ))
             }
         };
@@ -618,16 +730,24 @@ impl<'a> Evaluator<'a> {
                 .map(|(i, v)| (Value::Number(i as f64), v))
                 .collect(),
             Value::Set(items) => items.into_iter().map(|v| (v.clone(), v)).collect(),
-            Value::Map(entries) | Value::Object(entries) => {
-                entries.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
-            }
+            Value::Map(entries) | Value::Object(entries) => entries
+                .into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
             Value::Null => {
-                return Err(self.error(codes::NULL_VALUE, "cannot iterate over a null value", f.intro.collection_expr.span()))
+                return Err(self.error(
+                    codes::NULL_VALUE,
+                    "cannot iterate over a null value",
+                    f.intro.collection_expr.span(),
+                ))
             }
             other => {
                 return Err(self.error(
                     codes::TYPE_MISMATCH,
-                    format!("a for expression needs a list, set, map or object, not {}", other.kind_name()),
+                    format!(
+                        "a for expression needs a list, set, map or object, not {}",
+                        other.kind_name()
+                    ),
                     f.intro.collection_expr.span(),
                 ))
             }
@@ -655,7 +775,12 @@ impl<'a> Evaluator<'a> {
         }
         let result = if f.key_expr.is_some() {
             if f.grouping {
-                Value::Object(grouped.into_iter().map(|(k, v)| (k, Value::Tuple(v))).collect())
+                Value::Object(
+                    grouped
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::Tuple(v)))
+                        .collect(),
+                )
             } else {
                 Value::Object(map_out)
             }
@@ -682,7 +807,10 @@ impl<'a> Evaluator<'a> {
                 other => {
                     return Err(self.error(
                         codes::TYPE_MISMATCH,
-                        format!("the if clause of a for expression must be a bool, not {}", other.kind_name()),
+                        format!(
+                            "the if clause of a for expression must be a bool, not {}",
+                            other.kind_name()
+                        ),
                         cond.expr.span(),
                     ))
                 }
@@ -699,7 +827,10 @@ impl<'a> Evaluator<'a> {
             k => k.to_template_string().ok_or_else(|| {
                 self.error(
                     codes::TYPE_MISMATCH,
-                    format!("the key of a for expression must be a string, not {}", k.kind_name()),
+                    format!(
+                        "the key of a for expression must be a string, not {}",
+                        k.kind_name()
+                    ),
                     key_expr.span(),
                 )
             })?,
@@ -708,9 +839,12 @@ impl<'a> Evaluator<'a> {
             grouped.entry(key).or_default().push(value);
         } else if map_out.insert(key.clone(), value).is_some() {
             return Err(Box::new(
-                Diagnostic::error(codes::DUPLICATE_KEY, format!("two elements produce the key \"{key}\""))
-                    .at(self.span(key_expr.span()))
-                    .help("add ... after the value expression to group elements with the same key"),
+                Diagnostic::error(
+                    codes::DUPLICATE_KEY,
+                    format!("two elements produce the key \"{key}\""),
+                )
+                .at(self.span(key_expr.span()))
+                .help("add ... after the value expression to group elements with the same key"),
             ));
         }
         Ok(false)
@@ -721,12 +855,17 @@ impl<'a> Evaluator<'a> {
 struct TemplateScope;
 
 impl Resolver for TemplateScope {
-    fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Diagnostic> {
-        Err(Diagnostic::error(
-            codes::UNDEFINED_REFERENCE,
-            format!("{} is not available in a template file", reference.display()),
-        )
-        .at(span)
-        .help("pass the value in templatefile()'s variables object"))
+    fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Box<Diagnostic>> {
+        Err(Box::new(
+            Diagnostic::error(
+                codes::UNDEFINED_REFERENCE,
+                format!(
+                    "{} is not available in a template file",
+                    reference.display()
+                ),
+            )
+            .at(span)
+            .help("pass the value in templatefile()'s variables object"),
+        ))
     }
 }

@@ -99,7 +99,9 @@ fn as_number(v: Value, op: &str) -> Result<Option<f64>, String> {
             let kind = other.kind_name();
             match convert(other, &Type::Number) {
                 Ok(Value::Number(n)) => Ok(Some(n)),
-                _ => Err(format!("the operands of {op} must be numbers, but one is {kind}")),
+                _ => Err(format!(
+                    "the operands of {op} must be numbers, but one is {kind}"
+                )),
             }
         }
     }
@@ -113,7 +115,9 @@ fn as_bool(v: Value, op: &str) -> Result<Option<bool>, String> {
             let kind = other.kind_name();
             match convert(other, &Type::Bool) {
                 Ok(Value::Bool(b)) => Ok(Some(b)),
-                _ => Err(format!("the operands of {op} must be bools, but one is {kind}")),
+                _ => Err(format!(
+                    "the operands of {op} must be bools, but one is {kind}"
+                )),
             }
         }
     }

@@ -86,7 +86,10 @@ impl Evaluator<'_> {
                             other => {
                                 return Err(self.error(
                                     codes::TYPE_MISMATCH,
-                                    format!("the condition of %{{ if }} must be a bool, not {}", other.kind_name()),
+                                    format!(
+                                        "the condition of %{{ if }} must be a bool, not {}",
+                                        other.kind_name()
+                                    ),
                                     d.if_expr.cond_expr.span(),
                                 ))
                             }
@@ -133,7 +136,10 @@ impl Evaluator<'_> {
                             other => {
                                 return Err(self.error(
                                     codes::TYPE_MISMATCH,
-                                    format!("%{{ for }} needs a list or map, not {}", other.kind_name()),
+                                    format!(
+                                        "%{{ for }} needs a list or map, not {}",
+                                        other.kind_name()
+                                    ),
                                     f.collection_expr.span(),
                                 ))
                             }

@@ -200,7 +200,10 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
         }
         let ty = p.ty.to_type();
         let arg = convert(arg, &ty).map_err(|e| {
-            FuncError::arg(i, format!("invalid value for \"{}\" parameter: {e}", p.name))
+            FuncError::arg(
+                i,
+                format!("invalid value for \"{}\" parameter: {e}", p.name),
+            )
         })?;
         converted.push(arg);
     }

@@ -1,0 +1,102 @@
+//! The command-line interface: argument parsing and one thin file per command.
+
+mod completions;
+mod console;
+
+mod graph;
+mod output;
+mod validate;
+mod version;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::expand::inputs::VarSources;
+use crate::stack::AnalysisRequest;
+pub use output::Printer;
+
+/// plat: provision complete MLOps platforms from declarative HCL stacks.
+#[derive(Debug, Parser)]
+#[command(name = "plat", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a stack for mistakes without calling any cloud API.
+    Validate(validate::ValidateArgs),
+    /// Rewrite stack files in the canonical layout.
+
+    /// Evaluate expressions in a stack's context.
+    Console(console::ConsoleArgs),
+    /// Print a stack's dependency graph as Graphviz DOT.
+    Graph(graph::GraphArgs),
+    /// Print plat's version.
+    Version(version::VersionArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+}
+
+/// Options shared by the commands that evaluate a stack.
+#[derive(Debug, Clone, Args)]
+pub struct StackArgs {
+    /// The stack directory (its *.hcl files).
+    #[arg(default_value = ".")]
+    pub stack_dir: PathBuf,
+    /// Set a root variable: --var name=value (repeatable; wins over files and environment).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variable values from a file of name = value lines, or JSON (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// The environment name, visible as plat.env.
+    #[arg(long, default_value = "default", env = "PLAT_ENV")]
+    pub env: String,
+}
+
+impl StackArgs {
+    pub fn request(&self, allow_missing_variables: bool) -> AnalysisRequest {
+        AnalysisRequest {
+            stack_dir: self.stack_dir.clone(),
+            vars: VarSources {
+                files: self.var_files.clone(),
+                cli: self.vars.clone(),
+                environment: true,
+            },
+            env: self.env.clone(),
+            allow_missing_variables,
+        }
+    }
+}
+
+/// Exit codes: 0 success, 1 error (2 is reserved for "changes present" with --detailed-exitcode).
+pub const EXIT_ERROR: u8 = 1;
+
+/// Parses the command line and runs the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.color);
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(&args, &printer),
+
+        Command::Console(args) => console::run(&args, &printer),
+        Command::Graph(args) => graph::run(&args, &printer),
+        Command::Version(args) => version::run(&args, &printer),
+        Command::Completions(args) => completions::run(&args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,699 @@
+//! The dependency graph of a stack's configuration.
+//!
+//! Nodes are declarations at a *static* module path (the chain of module call names from the root):
+//! one node per variable, local, resource, data source, module call, output and provider
+//! configuration. Edges point from a node to what it depends on, found from the references in its
+//! expressions, so the graph has the same meaning for validate, plan and apply. Expansion of
+//! `count`/`for_each` happens later, while walking the graph.
+
+pub mod dot;
+
+use std::collections::HashMap;
+
+use hcl_edit::expr::Expression;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::lang::config::{Body, Config, Expr, Module, ModuleId, ResourceMode};
+use crate::lang::diagnostics::{suggest, Diagnostic, Diagnostics};
+use crate::lang::reference::{references, FoundReference, Reference};
+use crate::lang::source::Span;
+
+pub mod codes {
+    pub const CYCLE: &str = "plat::graph::cycle";
+    pub const UNDEFINED_REFERENCE: &str = crate::lang::eval::codes::UNDEFINED_REFERENCE;
+    pub const INVALID_REFERENCE: &str = crate::lang::eval::codes::INVALID_REFERENCE;
+    pub const UNDEFINED_OUTPUT: &str = "plat::lang::undefined_module_output";
+}
+
+/// The chain of module call names from the root module (`[]` is the root).
+pub type ModulePath = Vec<String>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeKind {
+    Variable(String),
+    Local(String),
+    Resource {
+        mode: ResourceMode,
+        type_name: String,
+        name: String,
+    },
+    /// A `module` block: its count/for_each (the child's variables depend on it).
+    ModuleCall(String),
+    Output(String),
+    Provider {
+        name: String,
+        alias: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Node {
+    pub path: ModulePath,
+    /// The module whose declarations this node belongs to.
+    pub module: ModuleId,
+    pub kind: NodeKind,
+}
+
+impl Node {
+    /// `module.a.module.b.aws_vpc.main` style address.
+    pub fn address(&self) -> String {
+        let mut out = String::new();
+        for call in &self.path {
+            out.push_str("module.");
+            out.push_str(call);
+            out.push('.');
+        }
+        out.push_str(&match &self.kind {
+            NodeKind::Variable(n) => format!("var.{n}"),
+            NodeKind::Local(n) => format!("local.{n}"),
+            NodeKind::Resource {
+                mode: ResourceMode::Managed,
+                type_name,
+                name,
+            } => format!("{type_name}.{name}"),
+            NodeKind::Resource {
+                mode: ResourceMode::Data,
+                type_name,
+                name,
+            } => format!("data.{type_name}.{name}"),
+            NodeKind::ModuleCall(n) => format!("module.{n}"),
+            NodeKind::Output(n) => format!("output.{n}"),
+            NodeKind::Provider { name, alias: None } => format!("provider.{name}"),
+            NodeKind::Provider {
+                name,
+                alias: Some(a),
+            } => format!("provider.{name}.{a}"),
+        });
+        if let (NodeKind::ModuleCall(_), Some(stripped)) = (&self.kind, out.strip_suffix('.')) {
+            return stripped.to_string();
+        }
+        out
+    }
+}
+
+/// Why one node depends on another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// An expression of the node refers to the other (or names it in depends_on).
+    Reference,
+    /// Everything inside a module depends on the module call's count/for_each being known.
+    Expansion,
+}
+
+/// The graph: `edges[a] -> b` means a depends on b.
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub graph: DiGraph<Node, EdgeKind>,
+    index: HashMap<Node, NodeIndex>,
+}
+
+impl Graph {
+    pub fn node(&self, id: NodeIndex) -> &Node {
+        &self.graph[id]
+    }
+
+    pub fn find(&self, node: &Node) -> Option<NodeIndex> {
+        self.index.get(node).copied()
+    }
+
+    /// Nodes in an order where every node comes after its dependencies; `Err` lists the cycles.
+    pub fn evaluation_order(&self) -> Result<Vec<NodeIndex>, Vec<Vec<NodeIndex>>> {
+        match petgraph::algo::toposort(&self.graph, None) {
+            Ok(mut order) => {
+                order.reverse();
+                Ok(order)
+            }
+            Err(_) => Err(petgraph::algo::tarjan_scc(&self.graph)
+                .into_iter()
+                .filter(|scc| scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]))
+                .collect()),
+        }
+    }
+
+    /// The direct dependencies of a node.
+    pub fn dependencies(&self, id: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph.neighbors(id)
+    }
+
+    fn add(&mut self, node: Node) -> NodeIndex {
+        if let Some(id) = self.index.get(&node) {
+            return *id;
+        }
+        let id = self.graph.add_node(node.clone());
+        self.index.insert(node, id);
+        id
+    }
+}
+
+/// Builds the graph of a loaded stack, reporting undefined references and cycles.
+pub fn build(config: &Config) -> (Graph, Diagnostics) {
+    let mut builder = Builder {
+        config,
+        graph: Graph::default(),
+        diagnostics: Diagnostics::new(),
+        pending: Vec::new(),
+    };
+    builder.add_module(Vec::new(), Config::ROOT, 0);
+    let pending = std::mem::take(&mut builder.pending);
+    for (from, path, module, deps) in pending {
+        builder.connect(from, &path, module, deps);
+    }
+    if let Err(cycles) = builder.graph.evaluation_order() {
+        for cycle in cycles {
+            builder.report_cycle(&cycle);
+        }
+    }
+    (builder.graph, builder.diagnostics)
+}
+
+/// Where a node's dependencies come from: expressions (with names bound locally), and the
+/// explicit `depends_on` lists.
+struct Dependencies {
+    exprs: Vec<(Expr, Vec<String>)>,
+    /// Extra edges that do not come from references (a child variable on its module call).
+    direct: Vec<Node>,
+    /// Whether `count.index` / `each.*` are available to these expressions.
+    has_count: bool,
+    has_for_each: bool,
+}
+
+struct Builder<'c> {
+    config: &'c Config,
+    graph: Graph,
+    diagnostics: Diagnostics,
+    pending: Vec<(NodeIndex, ModulePath, ModuleId, Dependencies)>,
+}
+
+/// Nesting deeper than this is a module that calls itself through a chain of calls.
+const MAX_MODULE_DEPTH: usize = 32;
+
+impl Builder<'_> {
+    /// Adds a module's nodes (and its children's); returns every node added.
+    fn add_module(&mut self, path: ModulePath, id: ModuleId, depth: usize) -> Vec<NodeIndex> {
+        let first_new = self.graph.graph.node_count();
+        let module = self.config.module(id);
+        let node = |kind| Node {
+            path: path.clone(),
+            module: id,
+            kind,
+        };
+        for var in module.variables.values() {
+            let n = self.graph.add(node(NodeKind::Variable(var.name.clone())));
+            let mut exprs: Vec<(Expr, Vec<String>)> = var
+                .validations
+                .iter()
+                .flat_map(|v| {
+                    [
+                        (v.condition.clone(), vec![]),
+                        (v.error_message.clone(), vec![]),
+                    ]
+                })
+                .collect();
+            if let Some(d) = &var.default {
+                exprs.push((d.clone(), vec![]));
+            }
+            self.pending.push((
+                n,
+                path.clone(),
+                id,
+                Dependencies {
+                    exprs,
+                    direct: Vec::new(),
+                    has_count: false,
+                    has_for_each: false,
+                },
+            ));
+        }
+        for local in module.locals.values() {
+            let n = self.graph.add(node(NodeKind::Local(local.name.clone())));
+            self.pending
+                .push((n, path.clone(), id, plain(vec![local.expr.clone()])));
+        }
+        for provider in &module.providers {
+            let n = self.graph.add(node(NodeKind::Provider {
+                name: provider.name.clone(),
+                alias: provider.alias.clone(),
+            }));
+            let exprs = body_exprs(&provider.body, &[]);
+            self.pending.push((
+                n,
+                path.clone(),
+                id,
+                Dependencies {
+                    exprs,
+                    direct: Vec::new(),
+                    has_count: false,
+                    has_for_each: false,
+                },
+            ));
+        }
+        for resource in module.resources.values() {
+            let n = self.graph.add(node(NodeKind::Resource {
+                mode: resource.mode,
+                type_name: resource.type_name.clone(),
+                name: resource.name.clone(),
+            }));
+            let mut exprs = body_exprs(&resource.body, &[]);
+            for e in [&resource.count, &resource.for_each, &resource.depends_on]
+                .into_iter()
+                .flatten()
+            {
+                exprs.push((e.clone(), vec![]));
+            }
+            let lifecycle = &resource.lifecycle;
+            if let Some(e) = &lifecycle.replace_triggered_by {
+                exprs.push((e.clone(), vec![]));
+            }
+            let mut direct = Vec::new();
+            if let Some(p) = &resource.provider {
+                direct.push(node(NodeKind::Provider {
+                    name: p.name.clone(),
+                    alias: p.alias.clone(),
+                }));
+            } else {
+                let provider = node(NodeKind::Provider {
+                    name: resource.provider_name().to_string(),
+                    alias: None,
+                });
+                if self.graph.find(&provider).is_some() {
+                    direct.push(provider);
+                }
+            }
+            self.pending.push((
+                n,
+                path.clone(),
+                id,
+                Dependencies {
+                    exprs,
+                    direct,
+                    has_count: resource.count.is_some(),
+                    has_for_each: resource.for_each.is_some(),
+                },
+            ));
+        }
+        for output in module.outputs.values() {
+            let n = self.graph.add(node(NodeKind::Output(output.name.clone())));
+            let exprs = [&output.value, &output.depends_on]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+            self.pending.push((n, path.clone(), id, plain(exprs)));
+        }
+        for call in module.module_calls.values() {
+            let call_node = self
+                .graph
+                .add(node(NodeKind::ModuleCall(call.name.clone())));
+            let exprs = [&call.count, &call.for_each, &call.depends_on]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+            self.pending
+                .push((call_node, path.clone(), id, plain(exprs)));
+            let Some(child) = call.module else { continue };
+            if depth >= MAX_MODULE_DEPTH {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::CYCLE,
+                        format!(
+                            "module \"{}\" calls itself (nesting deeper than {MAX_MODULE_DEPTH})",
+                            call.name
+                        ),
+                    )
+                    .at(call.span.clone())
+                    .help("a module cannot call itself, directly or through other modules"),
+                );
+                continue;
+            }
+            let mut child_path = path.clone();
+            child_path.push(call.name.clone());
+            for inner in self.add_module(child_path.clone(), child, depth + 1) {
+                self.graph
+                    .graph
+                    .update_edge(inner, call_node, EdgeKind::Expansion);
+            }
+            // Each input becomes the child's variable value, evaluated in this (the parent's) scope.
+            for input in &call.inputs {
+                let var_node = Node {
+                    path: child_path.clone(),
+                    module: child,
+                    kind: NodeKind::Variable(input.name.clone()),
+                };
+                let Some(var_id) = self.graph.find(&var_node) else {
+                    continue; // reported by validation: the module has no such variable
+                };
+                self.pending.push((
+                    var_id,
+                    path.clone(),
+                    id,
+                    Dependencies {
+                        exprs: vec![(input.expr.clone(), vec![])],
+                        direct: vec![node(NodeKind::ModuleCall(call.name.clone()))],
+                        has_count: call.count.is_some(),
+                        has_for_each: call.for_each.is_some(),
+                    },
+                ));
+            }
+        }
+        (first_new..self.graph.graph.node_count())
+            .map(NodeIndex::new)
+            .collect()
+    }
+
+    fn connect(
+        &mut self,
+        from: NodeIndex,
+        path: &ModulePath,
+        module_id: ModuleId,
+        deps: Dependencies,
+    ) {
+        for direct in &deps.direct {
+            if let Some(to) = self.graph.find(direct) {
+                self.graph.graph.update_edge(from, to, EdgeKind::Reference);
+            }
+        }
+        for (expr, bound) in &deps.exprs {
+            for found in references(&expr.expr, bound) {
+                match found {
+                    Ok(found) => {
+                        for to in self.targets(path, module_id, &found, expr, &deps) {
+                            // A self-edge is kept: it is a cycle of one (a local using itself).
+                            self.graph.graph.update_edge(from, to, EdgeKind::Reference);
+                        }
+                    }
+                    Err(e) => {
+                        let span = Span::new(expr.file, e.range.clone().unwrap_or(0..0));
+                        let code = if e.message.starts_with("unknown name") {
+                            codes::UNDEFINED_REFERENCE
+                        } else {
+                            codes::INVALID_REFERENCE
+                        };
+                        let mut d = Diagnostic::error(code, e.message.clone()).at(span);
+                        if !e.help.is_empty() {
+                            d = d.help(e.help);
+                        } else {
+                            d = d.help("references start with var., local., module., data., a resource type, path., plat., count. or each.");
+                        }
+                        self.diagnostics.push(d);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The nodes a reference points at, or a diagnostic when it points at nothing.
+    fn targets(
+        &mut self,
+        path: &ModulePath,
+        module_id: ModuleId,
+        found: &FoundReference,
+        expr: &Expr,
+        deps: &Dependencies,
+    ) -> Vec<NodeIndex> {
+        let module = self.config.module(module_id);
+        let span = Span::new(expr.file, found.range.clone().unwrap_or(0..0));
+        let node = |kind| Node {
+            path: path.clone(),
+            module: module_id,
+            kind,
+        };
+        if let Some(d) = undeclared(module, &found.reference, &span) {
+            self.diagnostics.push(d);
+            return Vec::new();
+        }
+        match &found.reference {
+            Reference::Var(name) => {
+                return self
+                    .graph
+                    .find(&node(NodeKind::Variable(name.clone())))
+                    .into_iter()
+                    .collect();
+            }
+            Reference::Local(name) => {
+                return self
+                    .graph
+                    .find(&node(NodeKind::Local(name.clone())))
+                    .into_iter()
+                    .collect();
+            }
+            Reference::Resource {
+                mode,
+                type_name,
+                name,
+            } => {
+                return self
+                    .graph
+                    .find(&node(NodeKind::Resource {
+                        mode: *mode,
+                        type_name: type_name.clone(),
+                        name: name.clone(),
+                    }))
+                    .into_iter()
+                    .collect();
+            }
+            Reference::Module(name) => {
+                let Some(call) = module.module_calls.get(name) else {
+                    return Vec::new();
+                };
+                let Some(child) = call.module else {
+                    return Vec::new();
+                };
+                let child_module = self.config.module(child);
+                let mut child_path = path.clone();
+                child_path.push(name.clone());
+                let out_node = |output: &str| Node {
+                    path: child_path.clone(),
+                    module: child,
+                    kind: NodeKind::Output(output.to_string()),
+                };
+                let mut targets: Vec<NodeIndex> = self
+                    .graph
+                    .find(&node(NodeKind::ModuleCall(name.clone())))
+                    .into_iter()
+                    .collect();
+                match found.attributes.first() {
+                    Some(output) if child_module.outputs.contains_key(output) => {
+                        targets.extend(self.graph.find(&out_node(output)));
+                    }
+                    Some(output) => {
+                        let mut d = Diagnostic::error(
+                            codes::UNDEFINED_OUTPUT,
+                            format!("module \"{name}\" has no output named \"{output}\""),
+                        )
+                        .at(span.clone());
+                        d = match suggest(output, child_module.outputs.keys().map(String::as_str)) {
+                            Some(s) => d.help(format!("did you mean module.{name}.{s}?")),
+                            None if child_module.outputs.is_empty() => d.help(format!(
+                                "the module in {} declares no outputs",
+                                child_module.dir.display()
+                            )),
+                            None => d.help(format!(
+                                "its outputs are: {}",
+                                child_module
+                                    .outputs
+                                    .keys()
+                                    .cloned()
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        };
+                        self.diagnostics.push(d);
+                    }
+                    None => {
+                        for output in child_module.outputs.keys() {
+                            targets.extend(self.graph.find(&out_node(output)));
+                        }
+                    }
+                }
+                return targets;
+            }
+            Reference::CountIndex if !deps.has_count => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::INVALID_REFERENCE,
+                        "count.index is only available in a block that sets count",
+                    )
+                    .at(span)
+                    .help("add count = N to the resource or module, or remove the reference"),
+                );
+            }
+            Reference::EachKey | Reference::EachValue if !deps.has_for_each => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::INVALID_REFERENCE,
+                        format!(
+                            "{} is only available in a block that sets for_each",
+                            found.reference.display()
+                        ),
+                    )
+                    .at(span)
+                    .help("add for_each to the resource or module, or remove the reference"),
+                );
+            }
+            Reference::SelfRef => {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::INVALID_REFERENCE, "\"self\" is not available here")
+                        .at(span)
+                        .help("refer to the resource by its address instead"),
+                );
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn report_cycle(&mut self, cycle: &[NodeIndex]) {
+        let mut names: Vec<String> = cycle
+            .iter()
+            .map(|n| self.graph.node(*n).address())
+            .collect();
+        names.sort();
+        let first = &self.graph.node(cycle[0]);
+        let span = self.node_span(first);
+        let mut d = Diagnostic::error(
+            codes::CYCLE,
+            format!("dependency cycle: {}", names.join(" → ")),
+        )
+        .at_opt(span)
+        .help("break the cycle: one of these must not refer to the others (depends_on counts too)");
+        for n in cycle.iter().skip(1) {
+            if let Some(s) = self.node_span(self.graph.node(*n)) {
+                d = d.note(s, "part of the cycle");
+            }
+        }
+        self.diagnostics.push(d);
+    }
+
+    fn node_span(&self, node: &Node) -> Option<Span> {
+        let module = self.config.module(node.module);
+        Some(match &node.kind {
+            NodeKind::Variable(n) => module.variables.get(n)?.span.clone(),
+            NodeKind::Local(n) => module.locals.get(n)?.span.clone(),
+            NodeKind::Resource {
+                mode,
+                type_name,
+                name,
+            } => module.resource(*mode, type_name, name)?.span.clone(),
+            NodeKind::ModuleCall(n) => module.module_calls.get(n)?.span.clone(),
+            NodeKind::Output(n) => module.outputs.get(n)?.span.clone(),
+            NodeKind::Provider { name, alias } => module
+                .providers
+                .iter()
+                .find(|p| &p.name == name && &p.alias == alias)?
+                .span
+                .clone(),
+        })
+    }
+}
+
+/// The diagnostic for a reference to something the module does not declare (with a "did you
+/// mean" hint), or `None` when the declaration exists. Shared by the graph and the evaluator so
+/// both report the same words.
+pub fn undeclared(module: &Module, reference: &Reference, span: &Span) -> Option<Diagnostic> {
+    let report = |what: &str, name: &str, candidates: Vec<String>, prefix: &str| {
+        let mut d = Diagnostic::error(
+            codes::UNDEFINED_REFERENCE,
+            format!("reference to undeclared {what} \"{name}\""),
+        )
+        .at(span.clone());
+        d = match suggest(name, candidates.iter().map(String::as_str)) {
+            Some(s) => d.help(format!("did you mean {prefix}{s}?")),
+            None => d.help(format!(
+                "declare the {what} in this module, or fix the name"
+            )),
+        };
+        Some(d)
+    };
+    match reference {
+        Reference::Var(name) if !module.variables.contains_key(name) => report(
+            "variable",
+            name,
+            module.variables.keys().cloned().collect(),
+            "var.",
+        ),
+        Reference::Local(name) if !module.locals.contains_key(name) => report(
+            "local value",
+            name,
+            module.locals.keys().cloned().collect(),
+            "local.",
+        ),
+        Reference::Module(name) if !module.module_calls.contains_key(name) => report(
+            "module",
+            name,
+            module.module_calls.keys().cloned().collect(),
+            "module.",
+        ),
+        Reference::Resource {
+            mode,
+            type_name,
+            name,
+        } if module.resource(*mode, type_name, name).is_none() => {
+            let candidates = module
+                .resources
+                .values()
+                .filter(|r| r.mode == *mode)
+                .map(|r| format!("{}.{}", r.type_name, r.name))
+                .collect();
+            let (what, prefix) = match mode {
+                ResourceMode::Managed => ("resource", ""),
+                ResourceMode::Data => ("data source", "data."),
+            };
+            report(what, &format!("{type_name}.{name}"), candidates, prefix)
+        }
+        _ => None,
+    }
+}
+
+fn plain(exprs: Vec<Expr>) -> Dependencies {
+    Dependencies {
+        exprs: exprs.into_iter().map(|e| (e, vec![])).collect(),
+        direct: Vec::new(),
+        has_count: false,
+        has_for_each: false,
+    }
+}
+
+/// Every expression in a body, with the names bound inside dynamic blocks.
+pub fn body_exprs(body: &Body, bound: &[String]) -> Vec<(Expr, Vec<String>)> {
+    let mut out: Vec<(Expr, Vec<String>)> = body
+        .attributes
+        .iter()
+        .map(|a| (a.expr.clone(), bound.to_vec()))
+        .collect();
+    for block in &body.blocks {
+        if block.kind == "dynamic" {
+            let iterator = block
+                .body
+                .attribute("iterator")
+                .and_then(|a| crate::lang::load::traversal_names(&a.expr.expr))
+                .and_then(|n| n.into_iter().next())
+                .or_else(|| block.labels.first().cloned())
+                .unwrap_or_default();
+            let mut inner_bound = bound.to_vec();
+            inner_bound.push(iterator);
+            for attr in &block.body.attributes {
+                if attr.name == "iterator" {
+                    continue;
+                }
+                let b = if attr.name == "for_each" {
+                    bound.to_vec()
+                } else {
+                    inner_bound.clone()
+                };
+                out.push((attr.expr.clone(), b));
+            }
+            for content in &block.body.blocks {
+                out.extend(body_exprs(&content.body, &inner_bound));
+            }
+        } else {
+            out.extend(body_exprs(&block.body, bound));
+        }
+    }
+    out
+}
+
+/// True when the expression is a literal (no references at all).
+pub fn is_static(expr: &Expression) -> bool {
+    references(expr, &[]).is_empty()
+}

@@ -1,0 +1,76 @@
+//! Analysing a stack: load → variable values → graph → expansion, collecting every diagnostic.
+//! Commands (`validate`, `console`, `graph`, and later `plan`) start from an [`Analysis`].
+
+use std::path::{Path, PathBuf};
+
+use crate::expand::inputs::{self, VarSources};
+use crate::expand::{self, Expanded, Options};
+use crate::graph::{self, Graph};
+use crate::lang::config::Config;
+use crate::lang::diagnostics::Diagnostics;
+use crate::lang::load;
+use crate::lang::source::SourceMap;
+
+/// Everything known about a stack without talking to a cloud.
+pub struct Analysis {
+    pub sources: SourceMap,
+    pub config: Config,
+    pub graph: Graph,
+    /// `None` when loading failed so badly that nothing could be evaluated.
+    pub expanded: Option<Expanded>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalysisRequest {
+    pub stack_dir: PathBuf,
+    pub vars: VarSources,
+    pub env: String,
+    /// Root variables without a value are unknown instead of an error (validate, graph).
+    pub allow_missing_variables: bool,
+}
+
+impl AnalysisRequest {
+    pub fn new(stack_dir: impl AsRef<Path>) -> AnalysisRequest {
+        AnalysisRequest {
+            stack_dir: stack_dir.as_ref().to_path_buf(),
+            vars: VarSources {
+                environment: true,
+                ..VarSources::default()
+            },
+            env: "default".into(),
+            allow_missing_variables: true,
+        }
+    }
+}
+
+/// Loads and evaluates a stack. Every problem is in `diagnostics`; the stages after a failing one
+/// still run where they can, so that one run reports as much as possible.
+pub fn analyse(request: &AnalysisRequest) -> Analysis {
+    let mut sources = SourceMap::new();
+    let (config, mut diagnostics) = load::load_stack(&request.stack_dir, &mut sources);
+    let (given, var_diagnostics) = inputs::collect(config.root(), &request.vars, &mut sources);
+    diagnostics.extend(var_diagnostics);
+    let (graph, graph_diagnostics) = graph::build(&config);
+    let has_cycle = graph.evaluation_order().is_err();
+    diagnostics.extend(graph_diagnostics);
+    let expanded = if has_cycle {
+        None
+    } else {
+        let options = Options {
+            env: request.env.clone(),
+            allow_missing_variables: request.allow_missing_variables,
+        };
+        let (expanded, expand_diagnostics) = expand::expand(&config, &graph, &given, &options);
+        diagnostics.extend(expand_diagnostics);
+        Some(expanded)
+    };
+    diagnostics.sort();
+    Analysis {
+        sources,
+        config,
+        graph,
+        expanded,
+        diagnostics,
+    }
+}
