@@ -1,0 +1,8 @@
+//! plat's integration tests: one binary, one module per area.
+
+mod cli;
+mod conformance;
+mod diagnostics;
+mod evaluator;
+mod properties;
+mod support;
