@@ -1,1 +1,3 @@
 //! plat: infrastructure as code for complete MLOps platforms.
+
+pub mod fmt;
