@@ -1,6 +1,10 @@
 //! plat: infrastructure as code for complete MLOps platforms.
+//!
+//! The binary (`src/main.rs`) is a thin wrapper over [`cli::run`]; everything else is library
+//! code. See ARCHITECTURE.md for where things live and which invariants hold.
 pub mod cli;
 pub mod expand;
+pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod providers;

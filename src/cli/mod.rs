@@ -2,7 +2,7 @@
 
 mod completions;
 mod console;
-
+mod fmt;
 mod graph;
 mod output;
 mod validate;
@@ -40,7 +40,7 @@ pub enum Command {
     /// Check a stack for mistakes without calling any cloud API.
     Validate(validate::ValidateArgs),
     /// Rewrite stack files in the canonical layout.
-
+    Fmt(fmt::FmtArgs),
     /// Evaluate expressions in a stack's context.
     Console(console::ConsoleArgs),
     /// Print a stack's dependency graph as Graphviz DOT.
@@ -92,7 +92,7 @@ pub fn run() -> ExitCode {
     let printer = Printer::new(cli.color);
     let code = match cli.command {
         Command::Validate(args) => validate::run(&args, &printer),
-
+        Command::Fmt(args) => fmt::run(&args, &printer),
         Command::Console(args) => console::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Version(args) => version::run(&args, &printer),
