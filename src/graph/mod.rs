@@ -168,8 +168,8 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
 
 /// Where a node's dependencies come from: expressions (with names bound locally), and the
 /// explicit `depends_on` lists.
-struct Dependencies {
-    exprs: Vec<(Expr, Vec<String>)>,
+struct Dependencies<'c> {
+    exprs: Vec<(&'c Expr, Vec<String>)>,
     /// Extra edges that do not come from references (a child variable on its module call).
     direct: Vec<Node>,
     /// Whether `count.index` / `each.*` are available to these expressions.
@@ -181,13 +181,13 @@ struct Builder<'c> {
     config: &'c Config,
     graph: Graph,
     diagnostics: Diagnostics,
-    pending: Vec<(NodeIndex, ModulePath, ModuleId, Dependencies)>,
+    pending: Vec<(NodeIndex, ModulePath, ModuleId, Dependencies<'c>)>,
 }
 
 /// Nesting deeper than this is a module that calls itself through a chain of calls.
 const MAX_MODULE_DEPTH: usize = 32;
 
-impl Builder<'_> {
+impl<'c> Builder<'c> {
     /// Adds a module's nodes (and its children's); returns every node added.
     fn add_module(&mut self, path: ModulePath, id: ModuleId, depth: usize) -> Vec<NodeIndex> {
         let first_new = self.graph.graph.node_count();
@@ -199,18 +199,13 @@ impl Builder<'_> {
         };
         for var in module.variables.values() {
             let n = self.graph.add(node(NodeKind::Variable(var.name.clone())));
-            let mut exprs: Vec<(Expr, Vec<String>)> = var
+            let mut exprs: Vec<(&Expr, Vec<String>)> = var
                 .validations
                 .iter()
-                .flat_map(|v| {
-                    [
-                        (v.condition.clone(), vec![]),
-                        (v.error_message.clone(), vec![]),
-                    ]
-                })
+                .flat_map(|v| [(&v.condition, vec![]), (&v.error_message, vec![])])
                 .collect();
             if let Some(d) = &var.default {
-                exprs.push((d.clone(), vec![]));
+                exprs.push((d, vec![]));
             }
             self.pending.push((
                 n,
@@ -227,7 +222,7 @@ impl Builder<'_> {
         for local in module.locals.values() {
             let n = self.graph.add(node(NodeKind::Local(local.name.clone())));
             self.pending
-                .push((n, path.clone(), id, plain(vec![local.expr.clone()])));
+                .push((n, path.clone(), id, plain(vec![&local.expr])));
         }
         for provider in &module.providers {
             let n = self.graph.add(node(NodeKind::Provider {
@@ -258,11 +253,11 @@ impl Builder<'_> {
                 .into_iter()
                 .flatten()
             {
-                exprs.push((e.clone(), vec![]));
+                exprs.push((e, vec![]));
             }
             let lifecycle = &resource.lifecycle;
             if let Some(e) = &lifecycle.replace_triggered_by {
-                exprs.push((e.clone(), vec![]));
+                exprs.push((e, vec![]));
             }
             let mut direct = Vec::new();
             if let Some(p) = &resource.provider {
@@ -296,7 +291,6 @@ impl Builder<'_> {
             let exprs = [&output.value, &output.depends_on]
                 .into_iter()
                 .flatten()
-                .cloned()
                 .collect();
             self.pending.push((n, path.clone(), id, plain(exprs)));
         }
@@ -307,7 +301,6 @@ impl Builder<'_> {
             let exprs = [&call.count, &call.for_each, &call.depends_on]
                 .into_iter()
                 .flatten()
-                .cloned()
                 .collect();
             self.pending
                 .push((call_node, path.clone(), id, plain(exprs)));
@@ -348,7 +341,7 @@ impl Builder<'_> {
                     path.clone(),
                     id,
                     Dependencies {
-                        exprs: vec![(input.expr.clone(), vec![])],
+                        exprs: vec![(&input.expr, vec![])],
                         direct: vec![node(NodeKind::ModuleCall(call.name.clone()))],
                         has_count: call.count.is_some(),
                         has_for_each: call.for_each.is_some(),
@@ -374,12 +367,18 @@ impl Builder<'_> {
             }
         }
         for (expr, bound) in &deps.exprs {
+            crate::lang::eval::check_function_names(expr, &mut self.diagnostics);
             for found in references(&expr.expr, bound) {
                 match found {
                     Ok(found) => {
                         for to in self.targets(path, module_id, &found, expr, &deps) {
-                            // A self-edge is kept: it is a cycle of one (a local using itself).
-                            self.graph.graph.update_edge(from, to, EdgeKind::Reference);
+                            // A variable's validations refer to the variable itself; any
+                            // other self-reference is a cycle of one (a local using itself).
+                            let validation_self = to == from
+                                && matches!(self.graph.node(from).kind, NodeKind::Variable(_));
+                            if !validation_self {
+                                self.graph.graph.update_edge(from, to, EdgeKind::Reference);
+                            }
                         }
                     }
                     Err(e) => {
@@ -645,7 +644,7 @@ pub fn undeclared(module: &Module, reference: &Reference, span: &Span) -> Option
     }
 }
 
-fn plain(exprs: Vec<Expr>) -> Dependencies {
+fn plain(exprs: Vec<&Expr>) -> Dependencies<'_> {
     Dependencies {
         exprs: exprs.into_iter().map(|e| (e, vec![])).collect(),
         direct: Vec::new(),
@@ -655,11 +654,11 @@ fn plain(exprs: Vec<Expr>) -> Dependencies {
 }
 
 /// Every expression in a body, with the names bound inside dynamic blocks.
-pub fn body_exprs(body: &Body, bound: &[String]) -> Vec<(Expr, Vec<String>)> {
-    let mut out: Vec<(Expr, Vec<String>)> = body
+pub fn body_exprs<'b>(body: &'b Body, bound: &[String]) -> Vec<(&'b Expr, Vec<String>)> {
+    let mut out: Vec<(&'b Expr, Vec<String>)> = body
         .attributes
         .iter()
-        .map(|a| (a.expr.clone(), bound.to_vec()))
+        .map(|a| (&a.expr, bound.to_vec()))
         .collect();
     for block in &body.blocks {
         if block.kind == "dynamic" {
@@ -681,7 +680,7 @@ pub fn body_exprs(body: &Body, bound: &[String]) -> Vec<(Expr, Vec<String>)> {
                 } else {
                     inner_bound.clone()
                 };
-                out.push((attr.expr.clone(), b));
+                out.push((&attr.expr, b));
             }
             for content in &block.body.blocks {
                 out.extend(body_exprs(&content.body, &inner_bound));

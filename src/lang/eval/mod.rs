@@ -12,7 +12,7 @@ use hcl_edit::expr::{Expression, ForExpr, FuncCall, ObjectKey, Traversal, Traver
 use hcl_edit::Span as _;
 
 use crate::lang::config::Expr;
-use crate::lang::diagnostics::{suggest, Diagnostic};
+use crate::lang::diagnostics::{suggest, Diagnostic, Diagnostics};
 use crate::lang::functions::{self, FuncContext};
 use crate::lang::reference::{parse_reference, Reference};
 use crate::lang::source::{FileId, Span};
@@ -246,17 +246,10 @@ impl<'a> Evaluator<'a> {
             name.to_string()
         };
         let Some(function) = functions::lookup(&full_name) else {
-            let names = functions::names();
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_FUNCTION,
-                format!("there is no function named \"{full_name}\""),
-            )
-            .at(self.span(call.name.name.span().or(span)));
-            d = match suggest(&full_name, names.iter().copied()) {
-                Some(s) => d.help(format!("did you mean \"{s}\"?")),
-                None => d.help("see the list of built-in functions in the README"),
-            };
-            return Err(Box::new(d));
+            return Err(Box::new(unknown_function(
+                &full_name,
+                self.span(call.name.name.span().or(span)),
+            )));
         };
         let mut args = Vec::with_capacity(call.args.len());
         let arg_spans: Vec<Option<std::ops::Range<usize>>> =
@@ -848,6 +841,113 @@ impl<'a> Evaluator<'a> {
             ));
         }
         Ok(false)
+    }
+}
+
+/// The diagnostic for a call of a function that does not exist (shared with the static check, so
+/// that both report the same words and the duplicate is dropped).
+pub fn unknown_function(name: &str, span: Span) -> Diagnostic {
+    let names = functions::names();
+    let d = Diagnostic::error(
+        codes::UNKNOWN_FUNCTION,
+        format!("there is no function named \"{name}\""),
+    )
+    .at(span);
+    match suggest(name, names.iter().copied()) {
+        Some(s) => d.help(format!("did you mean \"{s}\"?")),
+        None => d.help("see the list of built-in functions in the README"),
+    }
+}
+
+/// Calls of functions that do not exist, found without evaluating (so that `can()`/`try()` or an
+/// unknown condition cannot hide them).
+pub fn check_function_names(expr: &Expr, diagnostics: &mut Diagnostics) {
+    walk_calls(&expr.expr, expr.file, diagnostics);
+}
+
+fn walk_calls(e: &Expression, file: FileId, out: &mut Diagnostics) {
+    match e {
+        Expression::Array(items) => items.iter().for_each(|i| walk_calls(i, file, out)),
+        Expression::Object(obj) => {
+            for (k, v) in obj.iter() {
+                if let ObjectKey::Expression(k) = k {
+                    walk_calls(k, file, out);
+                }
+                walk_calls(v.expr(), file, out);
+            }
+        }
+        Expression::StringTemplate(t) => walk_template_calls(t.iter(), file, out),
+        Expression::HeredocTemplate(h) => walk_template_calls(h.template.iter(), file, out),
+        Expression::Parenthesis(p) => walk_calls(p.inner(), file, out),
+        Expression::Conditional(c) => {
+            walk_calls(&c.cond_expr, file, out);
+            walk_calls(&c.true_expr, file, out);
+            walk_calls(&c.false_expr, file, out);
+        }
+        Expression::FuncCall(call) => {
+            let name = call.name.name.as_str();
+            let special = matches!(name, "can" | "try" | "templatefile");
+            if !call.name.is_namespaced() && !special && functions::lookup(name).is_none() {
+                let span = Span::new(file, call.name.name.span().or(call.span()).unwrap_or(0..0));
+                out.push(unknown_function(name, span));
+            }
+            call.args.iter().for_each(|a| walk_calls(a, file, out));
+        }
+        Expression::Traversal(t) => {
+            walk_calls(&t.expr, file, out);
+            for op in &t.operators {
+                if let TraversalOperator::Index(i) = op.value() {
+                    walk_calls(i, file, out);
+                }
+            }
+        }
+        Expression::UnaryOp(op) => walk_calls(&op.expr, file, out),
+        Expression::BinaryOp(op) => {
+            walk_calls(&op.lhs_expr, file, out);
+            walk_calls(&op.rhs_expr, file, out);
+        }
+        Expression::ForExpr(f) => {
+            walk_calls(&f.intro.collection_expr, file, out);
+            if let Some(k) = &f.key_expr {
+                walk_calls(k, file, out);
+            }
+            walk_calls(&f.value_expr, file, out);
+            if let Some(c) = &f.cond {
+                walk_calls(&c.expr, file, out);
+            }
+        }
+        Expression::Null(_)
+        | Expression::Bool(_)
+        | Expression::Number(_)
+        | Expression::String(_)
+        | Expression::Variable(_) => {}
+    }
+}
+
+fn walk_template_calls<'t>(
+    elements: impl Iterator<Item = &'t hcl_edit::template::Element>,
+    file: FileId,
+    out: &mut Diagnostics,
+) {
+    use hcl_edit::template::{Directive, Element};
+    for element in elements {
+        match element {
+            Element::Literal(_) => {}
+            Element::Interpolation(i) => walk_calls(&i.expr, file, out),
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(d) => {
+                    walk_calls(&d.if_expr.cond_expr, file, out);
+                    walk_template_calls(d.if_expr.template.iter(), file, out);
+                    if let Some(e) = &d.else_expr {
+                        walk_template_calls(e.template.iter(), file, out);
+                    }
+                }
+                Directive::For(d) => {
+                    walk_calls(&d.for_expr.collection_expr, file, out);
+                    walk_template_calls(d.for_expr.template.iter(), file, out);
+                }
+            },
+        }
     }
 }
 

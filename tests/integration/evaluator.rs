@@ -23,7 +23,9 @@ const CASES: &[(&str, &str)] = &[
     ("\"${var.n}\"", "3"),
     ("\"%{ if var.flag }yes%{ else }no%{ endif }\"", "\"yes\""),
     ("\"%{ for x in var.list }${x}.%{ endfor }\"", "\"a.b.c.\""),
-    ("\"%{ for i, x in var.list ~} ${i}=${x} %{ endfor ~}!\"", "\"0=a1=b2=c!\""),
+    ("\"%{ for i, x in var.list ~} ${i}=${x} %{ endfor ~}!\"", "\"0=a 1=b 2=c !\""),
+    ("\"%{ for x in var.list ~} ${x} %{~ endfor }\"", "\"abc\""),
+    ("\"${var.list}\"", "[\"a\", \"b\", \"c\"]"),
     ("\"a  ${\"b\"~}   c\"", "\"a  bc\""),
     ("\"$${literal}\"", "\"${literal}\""),
     // Conditionals
@@ -81,8 +83,8 @@ const CASES: &[(&str, &str)] = &[
     ("var.list.name", "error: cannot read attribute \"name\" of a list"),
     ("\"a\" + 1", "error: the operands of + must be numbers, but one is string"),
     ("1 / 0", "error: division by zero"),
-    ("\"${var.list}\"", "error: a tuple([string, string, string]) cannot be interpolated into a string"),
-    ("\"${var.nothing}\"", "error: a null value cannot be interpolated into a string"),
+    ("\"x${var.list}\"", "error: a tuple([string, string, string]) cannot be interpolated into a string"),
+    ("\"x${var.nothing}\"", "error: a null value cannot be interpolated into a string"),
     ("var.nothing.a", "error: cannot read attribute \"a\" of a null value"),
     ("nosuchfunction(1)", "error: there is no function named \"nosuchfunction\""),
     ("abs(1, 2)", "error: abs(): function \"abs\" expects 1 argument, but 2 were given"),
@@ -98,8 +100,15 @@ fn evaluator_table() {
     for (expr, expected) in CASES {
         let got = eval_marked(expr);
         if got != *expected {
-            failures.push(format!("  {expr}\n    expected: {expected}\n    got:      {got}"));
+            failures.push(format!(
+                "  {expr}\n    expected: {expected}\n    got:      {got}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} evaluator case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} evaluator case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

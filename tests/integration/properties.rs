@@ -22,19 +22,36 @@ fn expression() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
         let functions = prop_oneof![
-            Just("length"), Just("upper"), Just("jsonencode"), Just("concat"), Just("merge"),
-            Just("element"), Just("cidrsubnet"), Just("format"), Just("lookup"), Just("flatten"),
-            Just("tostring"), Just("toset"), Just("keys"), Just("try"), Just("can"), Just("range"),
+            Just("length"),
+            Just("upper"),
+            Just("jsonencode"),
+            Just("concat"),
+            Just("merge"),
+            Just("element"),
+            Just("cidrsubnet"),
+            Just("format"),
+            Just("lookup"),
+            Just("flatten"),
+            Just("tostring"),
+            Just("toset"),
+            Just("keys"),
+            Just("try"),
+            Just("can"),
+            Just("range"),
         ];
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} + {b}")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} == {b}")),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(a, b, c)| format!("{a} ? {b} : {c}")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("{a} ? {b} : {c}")),
             prop::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(", "))),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{{ k = {a}, \"j\" = {b} }}")),
-            (functions, prop::collection::vec(inner.clone(), 0..3)).prop_map(|(f, v)| format!("{f}({})", v.join(", "))),
+            (functions, prop::collection::vec(inner.clone(), 0..3))
+                .prop_map(|(f, v)| format!("{f}({})", v.join(", "))),
             inner.clone().prop_map(|a| format!("[for x in {a} : x]")),
-            inner.clone().prop_map(|a| format!("{{ for k, v in {a} : k => v }}")),
+            inner
+                .clone()
+                .prop_map(|a| format!("{{ for k, v in {a} : k => v }}")),
             inner.clone().prop_map(|a| format!("\"pre-${{{a}}}-post\"")),
             inner.clone().prop_map(|a| format!("({a})[0]")),
             inner.clone().prop_map(|a| format!("({a}).name")),
@@ -77,13 +94,47 @@ proptest! {
 fn loader_never_panics_on_arbitrary_stack_files() {
     let dir = scratch("fuzz-stack");
     let fragments = [
-        "resource \"plat_data\" \"a\" {", "}", "input = ", "var.x", "variable \"x\" {", "default = 1",
-        "locals {", "a = local.a", "module \"m\" {", "source = \"./\"", "count = ", "for_each = ",
-        "dynamic \"d\" {", "content {", "output \"o\" {", "value = ", "\"${", "%{ for x in [1] }",
-        "%{ endfor }", "[", "]", "(", ")", "{", "=", ",", "\n", "depends_on = [", "each.key",
-        "count.index", "data.x.y", "module.m.o", "lifecycle {", "provider = aws.west", "<<EOT\n", "EOT\n",
+        "resource \"plat_data\" \"a\" {",
+        "}",
+        "input = ",
+        "var.x",
+        "variable \"x\" {",
+        "default = 1",
+        "locals {",
+        "a = local.a",
+        "module \"m\" {",
+        "source = \"./\"",
+        "count = ",
+        "for_each = ",
+        "dynamic \"d\" {",
+        "content {",
+        "output \"o\" {",
+        "value = ",
+        "\"${",
+        "%{ for x in [1] }",
+        "%{ endfor }",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "=",
+        ",",
+        "\n",
+        "depends_on = [",
+        "each.key",
+        "count.index",
+        "data.x.y",
+        "module.m.o",
+        "lifecycle {",
+        "provider = aws.west",
+        "<<EOT\n",
+        "EOT\n",
     ];
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 256, ..ProptestConfig::default() });
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 256,
+        ..ProptestConfig::default()
+    });
     let strategy = prop::collection::vec(prop::sample::select(fragments.to_vec()), 0..40);
     runner
         .run(&strategy, |parts| {

@@ -46,11 +46,18 @@ impl Resolver for Vars {
     fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Box<Diagnostic>> {
         match reference {
             Reference::Var(name) => self.0.get(name).cloned().ok_or_else(|| {
-                Box::new(Diagnostic::error("plat::lang::undefined_reference", format!("no var.{name}")).at(span))
+                Box::new(
+                    Diagnostic::error("plat::lang::undefined_reference", format!("no var.{name}"))
+                        .at(span),
+                )
             }),
             Reference::Env => Ok(Value::string("test")),
             other => Err(Box::new(
-                Diagnostic::error("plat::lang::undefined_reference", format!("{} is not available", other.display())).at(span),
+                Diagnostic::error(
+                    "plat::lang::undefined_reference",
+                    format!("{} is not available", other.display()),
+                )
+                .at(span),
             )),
         }
     }
@@ -61,15 +68,34 @@ pub fn test_vars() -> Vars {
     let mut vars = HashMap::new();
     vars.insert("name".into(), Value::string("plat"));
     vars.insert("n".into(), Value::Number(3.0));
-    vars.insert("list".into(), Value::Tuple(vec![Value::string("a"), Value::string("b"), Value::string("c")]));
+    vars.insert(
+        "list".into(),
+        Value::Tuple(vec![
+            Value::string("a"),
+            Value::string("b"),
+            Value::string("c"),
+        ]),
+    );
     vars.insert(
         "obj".into(),
-        Value::Object([("a".to_string(), Value::Number(1.0)), ("b".to_string(), Value::Number(2.0))].into()),
+        Value::Object(
+            [
+                ("a".to_string(), Value::Number(1.0)),
+                ("b".to_string(), Value::Number(2.0)),
+            ]
+            .into(),
+        ),
     );
     vars.insert("secret".into(), Value::string("hunter2").sensitive());
     vars.insert("unknown".into(), Value::Unknown(Type::String));
-    vars.insert("unknown_list".into(), Value::Unknown(Type::list(Type::String)));
-    vars.insert("partial".into(), Value::Tuple(vec![Value::string("x"), Value::Unknown(Type::String)]));
+    vars.insert(
+        "unknown_list".into(),
+        Value::Unknown(Type::list(Type::String)),
+    );
+    vars.insert(
+        "partial".into(),
+        Value::Tuple(vec![Value::string("x"), Value::Unknown(Type::String)]),
+    );
     vars.insert("flag".into(), Value::Bool(true));
     vars.insert("nothing".into(), Value::Null);
     Vars(vars)
@@ -100,11 +126,32 @@ pub fn show(v: &Value) -> String {
         Value::String(s) => format!("{s:?}"),
         Value::Unknown(t) => format!("unknown({t})"),
         Value::Sensitive(inner) => format!("sensitive({})", show(inner)),
-        Value::List(items) => format!("list[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
-        Value::Tuple(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
-        Value::Set(items) => format!("set[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
-        Value::Map(e) => format!("map{{{}}}", e.iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", ")),
-        Value::Object(e) => format!("{{{}}}", e.iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", ")),
+        Value::List(items) => format!(
+            "list[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Tuple(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Set(items) => format!(
+            "set[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Map(e) => format!(
+            "map{{{}}}",
+            e.iter()
+                .map(|(k, v)| format!("{k} = {}", show(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Object(e) => format!(
+            "{{{}}}",
+            e.iter()
+                .map(|(k, v)| format!("{k} = {}", show(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -118,9 +165,10 @@ pub fn plat() -> std::process::Command {
 
 /// A fresh scratch directory under the target directory.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
-

@@ -38,7 +38,11 @@ fn console_evaluates_lines_from_stdin() {
         &["console", dir.to_str().unwrap_or(".")],
         "cidrsubnet(\"10.0.0.0/16\", 8, 2)\n1 + 1\n",
     );
-    assert_eq!((code, out.as_str()), (0, "\"10.0.2.0/24\"\n2\n"), "stderr: {err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "\"10.0.2.0/24\"\n2\n"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
@@ -55,22 +59,41 @@ fn console_masks_sensitive_values_and_reports_errors() {
     );
     assert_eq!(code, 1, "an erroring line makes the exit code 1");
     assert_eq!(out, "(sensitive value)\n\"hello pr-7\"\n");
-    assert!(!out.contains("hunter2") && !err.contains("hunter2"), "secret leaked");
+    assert!(
+        !out.contains("hunter2") && !err.contains("hunter2"),
+        "secret leaked"
+    );
     assert!(err.contains("did you mean var.pw?"), "stderr: {err}");
 }
 
 #[test]
 fn console_requires_values_for_required_variables() {
     let dir = scratch("console-required");
-    write(&dir, "main.hcl", "variable \"region\" {\n  type = string\n}\n");
+    write(
+        &dir,
+        "main.hcl",
+        "variable \"region\" {\n  type = string\n}\n",
+    );
     let (code, _, err) = run_with_stdin(&["console", dir.to_str().unwrap_or(".")], "var.region\n");
     assert_eq!(code, 1);
-    assert!(err.contains("variable \"region\" has no value"), "stderr: {err}");
+    assert!(
+        err.contains("variable \"region\" has no value"),
+        "stderr: {err}"
+    );
     let (code, out, err) = run_with_stdin(
-        &["console", dir.to_str().unwrap_or("."), "--var", "region=eu-west-1"],
+        &[
+            "console",
+            dir.to_str().unwrap_or("."),
+            "--var",
+            "region=eu-west-1",
+        ],
         "var.region\n",
     );
-    assert_eq!((code, out.as_str()), (0, "\"eu-west-1\"\n"), "stderr: {err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "\"eu-west-1\"\n"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
@@ -81,14 +104,28 @@ fn variable_precedence_default_file_env_cli() {
     write(&dir, "y.json", "{\"c\": \"json\", \"d\": [1, 2]}");
     let dir_s = dir.to_str().unwrap_or(".");
     let mut cmd = plat();
-    cmd.args(["console", dir_s, "--var-file", &format!("{dir_s}/x.platvars"), "--var-file", &format!("{dir_s}/y.json"), "--var", "c=cli"])
-        .env("PLAT_VAR_b", "env")
-        .env("PLAT_VAR_c", "env")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "console",
+        dir_s,
+        "--var-file",
+        &format!("{dir_s}/x.platvars"),
+        "--var-file",
+        &format!("{dir_s}/y.json"),
+        "--var",
+        "c=cli",
+    ])
+    .env("PLAT_VAR_b", "env")
+    .env("PLAT_VAR_c", "env")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("plat runs");
-    child.stdin.take().expect("stdin").write_all(b"[var.a, var.b, var.c, var.d]\n").expect("stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"[var.a, var.b, var.c, var.d]\n")
+        .expect("stdin");
     let out = child.wait_with_output().expect("plat finishes");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
@@ -103,7 +140,10 @@ fn variable_precedence_default_file_env_cli() {
 fn validate_exit_codes_and_json() {
     let dir = scratch("validate-json");
     write(&dir, "main.hcl", "locals {\n  a = var.missing\n}\n");
-    let out = plat().args(["validate", dir.to_str().unwrap_or("."), "--json"]).output().expect("runs");
+    let out = plat()
+        .args(["validate", dir.to_str().unwrap_or("."), "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     assert_eq!(doc["valid"], false);
@@ -114,17 +154,29 @@ fn validate_exit_codes_and_json() {
     assert_eq!(d["location"]["column"], 7);
 
     write(&dir, "main.hcl", "locals {\n  a = 1\n}\n");
-    let out = plat().args(["validate", dir.to_str().unwrap_or(".")]).output().expect("runs");
+    let out = plat()
+        .args(["validate", dir.to_str().unwrap_or(".")])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "The stack is valid.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "The stack is valid.\n"
+    );
 }
 
 #[test]
 fn validate_of_a_missing_directory_fails_cleanly() {
-    let out = plat().args(["validate", "/nonexistent/plat/stack"]).output().expect("runs");
+    let out = plat()
+        .args(["validate", "/nonexistent/plat/stack"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot read directory /nonexistent/plat/stack"), "{err}");
+    assert!(
+        err.contains("cannot read directory /nonexistent/plat/stack"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -135,7 +187,10 @@ fn graph_prints_dot_with_dependencies() {
         "main.hcl",
         "variable \"n\" {\n  default = 2\n}\nresource \"random_id\" \"a\" {\n  count       = var.n\n  byte_length = 4\n}\noutput \"ids\" {\n  value = random_id.a[*].hex\n}\n",
     );
-    let out = plat().args(["graph", dir.to_str().unwrap_or(".")]).output().expect("runs");
+    let out = plat()
+        .args(["graph", dir.to_str().unwrap_or(".")])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0));
     let dot = String::from_utf8_lossy(&out.stdout);
     assert!(dot.starts_with("digraph plat {"), "{dot}");
@@ -146,7 +201,10 @@ fn graph_prints_dot_with_dependencies() {
 #[test]
 fn version_and_completions() {
     let out = plat().arg("version").output().expect("runs");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("plat v{}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("plat v{}\n", env!("CARGO_PKG_VERSION"))
+    );
     let out = plat().args(["completions", "bash"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("validate"));
@@ -158,14 +216,31 @@ fn fmt_check_diff_and_rewrite() {
     let messy = "resource \"random_id\" \"a\" {\n byte_length=4\n    prefix = \"x\" # keep me\n}\n";
     write(&dir, "main.hcl", messy);
     let dir_s = dir.to_str().unwrap_or(".");
-    let out = plat().args(["fmt", "--check", dir_s]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1), "unformatted files make --check fail");
+    let out = plat()
+        .args(["fmt", "--check", dir_s])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unformatted files make --check fail"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("main.hcl"));
-    assert_eq!(std::fs::read_to_string(dir.join("main.hcl")).expect("read"), messy, "--check changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.hcl")).expect("read"),
+        messy,
+        "--check changes nothing"
+    );
 
-    let out = plat().args(["fmt", "--check", "--diff", dir_s]).output().expect("runs");
+    let out = plat()
+        .args(["fmt", "--check", "--diff", dir_s])
+        .output()
+        .expect("runs");
     let diff = String::from_utf8_lossy(&out.stdout);
-    assert!(diff.contains("- byte_length=4") && diff.contains("+  byte_length = 4"), "{diff}");
+    assert!(
+        diff.contains("- byte_length=4") && diff.contains("+  byte_length = 4"),
+        "{diff}"
+    );
 
     let out = plat().args(["fmt", dir_s]).output().expect("runs");
     assert_eq!(out.status.code(), Some(0));
@@ -174,6 +249,9 @@ fn fmt_check_diff_and_rewrite() {
         formatted,
         "resource \"random_id\" \"a\" {\n  byte_length = 4\n  prefix      = \"x\" # keep me\n}\n"
     );
-    let out = plat().args(["fmt", "--check", dir_s]).output().expect("runs");
+    let out = plat()
+        .args(["fmt", "--check", dir_s])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0), "formatting is idempotent");
 }

@@ -13,5 +13,9 @@ fn realistic_stacks_validate_clean() {
             failures.push(format!("{}:\n{text}", dir.display()));
         }
     }
-    assert!(failures.is_empty(), "stacks with diagnostics:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "stacks with diagnostics:\n{}",
+        failures.join("\n")
+    );
 }
