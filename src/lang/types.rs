@@ -158,7 +158,10 @@ fn convert_known(value: Value, target: &Type) -> Result<Value, ConversionError> 
             Value::String(_) => Ok(value),
             Value::Number(n) => Ok(Value::String(format_number(n))),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(fail(format!("string required, but have {}", other.kind_name()))),
+            other => Err(fail(format!(
+                "string required, but have {}",
+                other.kind_name()
+            ))),
         },
         Type::Number => match value {
             Value::Number(_) => Ok(value),
@@ -167,13 +170,19 @@ fn convert_known(value: Value, target: &Type) -> Result<Value, ConversionError> 
                     "a number is required, but \"{s}\" cannot be converted to a number"
                 ))
             }),
-            other => Err(fail(format!("number required, but have {}", other.kind_name()))),
+            other => Err(fail(format!(
+                "number required, but have {}",
+                other.kind_name()
+            ))),
         },
         Type::Bool => match value {
             Value::Bool(_) => Ok(value),
             Value::String(ref s) if s == "true" => Ok(Value::Bool(true)),
             Value::String(ref s) if s == "false" => Ok(Value::Bool(false)),
-            other => Err(fail(format!("bool required, but have {}", other.kind_name()))),
+            other => Err(fail(format!(
+                "bool required, but have {}",
+                other.kind_name()
+            ))),
         },
         Type::List(elem) | Type::Set(elem) => {
             let items = match value {
@@ -300,8 +309,8 @@ fn unify_primitives(items: Vec<Value>) -> Vec<Value> {
         .filter(|v| !v.is_null() && !v.is_unknown())
         .map(Value::type_of)
         .collect();
-    let mixed_primitives = kinds.iter().all(Type::is_primitive)
-        && kinds.windows(2).any(|w| w[0] != w[1]);
+    let mixed_primitives =
+        kinds.iter().all(Type::is_primitive) && kinds.windows(2).any(|w| w[0] != w[1]);
     if !mixed_primitives {
         return items;
     }

@@ -9,6 +9,9 @@
 //!   result unknown). Nested unknown and sensitive elements reach the body, which moves them into its
 //!   result as they are (`length`, `concat`, `merge`, `keys`, ...), so one unknown subnet ID does not
 //!   make a whole list unknown.
+//! - [`Marks::Raw`]: like `Structural`, but wholly unknown arguments also reach the body, for the few
+//!   functions whose result does not depend on every argument (`coalesce`, `coalescelist`, `type`).
+//!   Top-level sensitive marks are still removed and reapplied to the result.
 //!
 //! `can`, `try` and `templatefile` need the evaluator itself and live there.
 
@@ -29,12 +32,18 @@ mod network;
 mod numeric;
 mod string;
 mod time;
+mod util;
+
+#[cfg(test)]
+mod tests;
 
 /// How marks on arguments are handled before the body runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marks {
     Plain,
     Structural,
+    /// Structural, and wholly unknown arguments are passed to the body too.
+    Raw,
 }
 
 /// One declared parameter.
@@ -58,6 +67,11 @@ pub enum ParamType {
     ListOfAny,
     MapOfAny,
     SetOfAny,
+    ListOfNumber,
+    ListOfBool,
+    SetOfString,
+    MapOfString,
+    MapOfListOfString,
 }
 
 impl ParamType {
@@ -71,6 +85,11 @@ impl ParamType {
             ParamType::ListOfAny => Type::list(Type::Any),
             ParamType::MapOfAny => Type::map(Type::Any),
             ParamType::SetOfAny => Type::set(Type::Any),
+            ParamType::ListOfNumber => Type::list(Type::Number),
+            ParamType::ListOfBool => Type::list(Type::Bool),
+            ParamType::SetOfString => Type::set(Type::String),
+            ParamType::MapOfString => Type::map(Type::String),
+            ParamType::MapOfListOfString => Type::map(Type::list(Type::String)),
         }
     }
 }
@@ -200,7 +219,10 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
         }
         let ty = p.ty.to_type();
         let arg = convert(arg, &ty).map_err(|e| {
-            FuncError::arg(i, format!("invalid value for \"{}\" parameter: {e}", p.name))
+            FuncError::arg(
+                i,
+                format!("invalid value for \"{}\" parameter: {e}", p.name),
+            )
         })?;
         converted.push(arg);
     }
@@ -222,7 +244,7 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
                 .collect();
             Ok((function.body)(ctx, plain)?.mark_if(sensitive))
         }
-        Marks::Structural => {
+        Marks::Structural | Marks::Raw => {
             let mut sensitive = false;
             let mut unknown = false;
             let plain: Vec<Value> = converted
@@ -234,7 +256,7 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
                     v
                 })
                 .collect();
-            if unknown {
+            if unknown && function.marks == Marks::Structural {
                 return Ok(Value::Unknown(returns).mark_if(sensitive));
             }
             Ok((function.body)(ctx, plain)?.mark_if(sensitive))
