@@ -208,6 +208,12 @@ pub fn names() -> Vec<&'static str> {
 /// rules described in the module documentation.
 pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncResult {
     check_arity(function, args.len())?;
+    let mut secrets = Vec::new();
+    for arg in &args {
+        sensitive_text(arg, false, &mut secrets);
+    }
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let redact = |e: FuncError| redact(e, &secrets);
     let mut converted = Vec::with_capacity(args.len());
     for (i, arg) in args.into_iter().enumerate() {
         let p = param_at(function, i);
@@ -219,10 +225,10 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
         }
         let ty = p.ty.to_type();
         let arg = convert(arg, &ty).map_err(|e| {
-            FuncError::arg(
+            redact(FuncError::arg(
                 i,
                 format!("invalid value for \"{}\" parameter: {e}", p.name),
-            )
+            ))
         })?;
         converted.push(arg);
     }
@@ -242,7 +248,9 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
                     v
                 })
                 .collect();
-            Ok((function.body)(ctx, plain)?.mark_if(sensitive))
+            Ok((function.body)(ctx, plain)
+                .map_err(redact)?
+                .mark_if(sensitive))
         }
         Marks::Structural | Marks::Raw => {
             let mut sensitive = false;
@@ -259,9 +267,43 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
             if unknown && function.marks == Marks::Structural {
                 return Ok(Value::Unknown(returns).mark_if(sensitive));
             }
-            Ok((function.body)(ctx, plain)?.mark_if(sensitive))
+            Ok((function.body)(ctx, plain)
+                .map_err(redact)?
+                .mark_if(sensitive))
         }
     }
+}
+
+/// Collects the text of sensitive strings and numbers inside `v`, so that error messages (which
+/// bodies write from unmarked values) never show them.
+fn sensitive_text(v: &Value, inside: bool, out: &mut Vec<String>) {
+    match v {
+        Value::Sensitive(inner) => sensitive_text(inner, true, out),
+        Value::String(s) if inside && !s.is_empty() => out.push(s.clone()),
+        Value::Number(n) if inside => out.push(crate::lang::value::format_number(*n)),
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            items.iter().for_each(|i| sensitive_text(i, inside, out))
+        }
+        Value::Map(entries) | Value::Object(entries) => entries
+            .values()
+            .for_each(|i| sensitive_text(i, inside, out)),
+        _ => {}
+    }
+}
+
+/// Replaces sensitive text in an error message with `(sensitive value)`: quoted occurrences
+/// always, bare occurrences when the text is long enough not to be an ordinary word or number.
+fn redact(mut error: FuncError, secrets: &[String]) -> FuncError {
+    const MASK: &str = "(sensitive value)";
+    for secret in secrets {
+        let quoted = crate::lang::value::quote(secret);
+        error.message = error.message.replace(&quoted, MASK);
+        let is_number = secret.parse::<f64>().is_ok();
+        if secret.len() >= 6 || (is_number && secret.len() >= 3) {
+            error.message = error.message.replace(secret.as_str(), MASK);
+        }
+    }
+    error
 }
 
 fn param_at(function: &Function, index: usize) -> Param {

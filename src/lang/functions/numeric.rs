@@ -160,6 +160,12 @@ fn parseint(_: &FuncContext, args: Vec<Value>) -> FuncResult {
         let d = digit_value(c, base as u32).ok_or_else(fail)?;
         value = value * base as f64 + d as f64;
     }
+    if !value.is_finite() {
+        return Err(FuncError::arg(
+            0,
+            format!("the base {base} integer \"{text}\" is too large"),
+        ));
+    }
     Ok(Value::Number(if negative { -value } else { value }))
 }
 

@@ -254,10 +254,10 @@ fn trimspace(_: &FuncContext, args: Vec<Value>) -> FuncResult {
 
 fn indent(_: &FuncContext, args: Vec<Value>) -> FuncResult {
     let spaces = int_at(&args, 0, "spaces")?;
-    if !(0..=1024 * 1024).contains(&spaces) {
+    if !(0..=10_000).contains(&spaces) {
         return Err(FuncError::arg(
             0,
-            "spaces must be a whole number between 0 and 1048576",
+            "spaces must be a whole number between 0 and 10000",
         ));
     }
     let pad = format!("\n{}", " ".repeat(spaces as usize));
@@ -446,7 +446,7 @@ struct Verb<'a> {
     prec: Option<usize>,
 }
 
-const MAX_WIDTH: usize = 1024 * 1024;
+const MAX_WIDTH: usize = 65536;
 
 /// Formats `args` following `spec`, with Terraform's `format` verbs.
 pub(super) fn format_values(spec: &str, args: &[Value]) -> Result<String, FuncError> {
