@@ -462,13 +462,14 @@ pub(super) fn format_values(spec: &str, args: &[Value]) -> Result<String, FuncEr
             format!("unrecognized format character '{c}' at offset {at}"),
         )
     };
-    let digits = |mut at: usize| -> Result<(usize, usize), FuncError> {
+    // A run of decimal digits from `at`: its value (saturating) and the position after it.
+    let digits = |mut at: usize| {
         let mut n = 0usize;
         while let Some(d) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
             n = n.saturating_mul(10).saturating_add((d - b'0') as usize);
             at += 1;
         }
-        Ok((n, at))
+        (n, at)
     };
     while i < bytes.len() {
         if bytes[i] != b'%' {
@@ -500,12 +501,12 @@ pub(super) fn format_values(spec: &str, args: &[Value]) -> Result<String, FuncEr
             i += 1;
         }
         if matches!(bytes.get(i), Some(b'1'..=b'9')) {
-            let (n, at) = digits(i)?;
+            let (n, at) = digits(i);
             verb.width = Some(n);
             i = at;
         }
         if bytes.get(i) == Some(&b'.') {
-            let (n, at) = digits(i + 1)?;
+            let (n, at) = digits(i + 1);
             verb.prec = Some(n);
             i = at;
         }
@@ -514,7 +515,7 @@ pub(super) fn format_values(spec: &str, args: &[Value]) -> Result<String, FuncEr
             if !matches!(bytes.get(i), Some(b'1'..=b'9')) {
                 return Err(unrecognized(i));
             }
-            let (n, at) = digits(i)?;
+            let (n, at) = digits(i);
             i = at;
             if bytes.get(i) != Some(&b']') {
                 return Err(unrecognized(i));

@@ -131,6 +131,7 @@ pub(super) fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> 
             .iter()
             .fold(0u32, |acc, d| acc * 10 + (d - b'0') as u32);
         if n < *min || n > *max {
+            let what = what.trim_end_matches(" of month");
             return Err(fail(format!("{what} out of range")));
         }
         values[i] = n;
@@ -182,7 +183,7 @@ pub(super) fn parse_timestamp(s: &str) -> Result<DateTime<FixedOffset>, String> 
     };
     let [year, month, day, hour, minute, second] = values;
     let date = NaiveDate::from_ymd_opt(year as i32, month, day)
-        .ok_or_else(|| fail("day of month out of range".into()))?;
+        .ok_or_else(|| fail("day out of range".into()))?;
     let naive = date
         .and_hms_nano_opt(hour, minute, second, nanos)
         .ok_or_else(|| fail("time out of range".into()))?;
