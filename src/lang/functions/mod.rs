@@ -9,6 +9,9 @@
 //!   result unknown). Nested unknown and sensitive elements reach the body, which moves them into its
 //!   result as they are (`length`, `concat`, `merge`, `keys`, ...), so one unknown subnet ID does not
 //!   make a whole list unknown.
+//! - [`Marks::Raw`]: like `Structural`, but wholly unknown arguments also reach the body, for the few
+//!   functions whose result does not depend on every argument (`coalesce`, `coalescelist`, `type`).
+//!   Top-level sensitive marks are still removed and reapplied to the result.
 //!
 //! `can`, `try` and `templatefile` need the evaluator itself and live there.
 
@@ -29,12 +32,18 @@ mod network;
 mod numeric;
 mod string;
 mod time;
+mod util;
+
+#[cfg(test)]
+mod tests;
 
 /// How marks on arguments are handled before the body runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marks {
     Plain,
     Structural,
+    /// Structural, and wholly unknown arguments are passed to the body too.
+    Raw,
 }
 
 /// One declared parameter.
@@ -58,6 +67,11 @@ pub enum ParamType {
     ListOfAny,
     MapOfAny,
     SetOfAny,
+    ListOfNumber,
+    ListOfBool,
+    SetOfString,
+    MapOfString,
+    MapOfListOfString,
 }
 
 impl ParamType {
@@ -71,6 +85,11 @@ impl ParamType {
             ParamType::ListOfAny => Type::list(Type::Any),
             ParamType::MapOfAny => Type::map(Type::Any),
             ParamType::SetOfAny => Type::set(Type::Any),
+            ParamType::ListOfNumber => Type::list(Type::Number),
+            ParamType::ListOfBool => Type::list(Type::Bool),
+            ParamType::SetOfString => Type::set(Type::String),
+            ParamType::MapOfString => Type::map(Type::String),
+            ParamType::MapOfListOfString => Type::map(Type::list(Type::String)),
         }
     }
 }
@@ -189,6 +208,12 @@ pub fn names() -> Vec<&'static str> {
 /// rules described in the module documentation.
 pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncResult {
     check_arity(function, args.len())?;
+    let mut secrets = Vec::new();
+    for arg in &args {
+        sensitive_text(arg, false, &mut secrets);
+    }
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let redact = |e: FuncError| redact(e, &secrets);
     let mut converted = Vec::with_capacity(args.len());
     for (i, arg) in args.into_iter().enumerate() {
         let p = param_at(function, i);
@@ -200,10 +225,10 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
         }
         let ty = p.ty.to_type();
         let arg = convert(arg, &ty).map_err(|e| {
-            FuncError::arg(
+            redact(FuncError::arg(
                 i,
                 format!("invalid value for \"{}\" parameter: {e}", p.name),
-            )
+            ))
         })?;
         converted.push(arg);
     }
@@ -223,9 +248,11 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
                     v
                 })
                 .collect();
-            Ok((function.body)(ctx, plain)?.mark_if(sensitive))
+            Ok((function.body)(ctx, plain)
+                .map_err(redact)?
+                .mark_if(sensitive))
         }
-        Marks::Structural => {
+        Marks::Structural | Marks::Raw => {
             let mut sensitive = false;
             let mut unknown = false;
             let plain: Vec<Value> = converted
@@ -237,12 +264,46 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
                     v
                 })
                 .collect();
-            if unknown {
+            if unknown && function.marks == Marks::Structural {
                 return Ok(Value::Unknown(returns).mark_if(sensitive));
             }
-            Ok((function.body)(ctx, plain)?.mark_if(sensitive))
+            Ok((function.body)(ctx, plain)
+                .map_err(redact)?
+                .mark_if(sensitive))
         }
     }
+}
+
+/// Collects the text of sensitive strings and numbers inside `v`, so that error messages (which
+/// bodies write from unmarked values) never show them.
+fn sensitive_text(v: &Value, inside: bool, out: &mut Vec<String>) {
+    match v {
+        Value::Sensitive(inner) => sensitive_text(inner, true, out),
+        Value::String(s) if inside && !s.is_empty() => out.push(s.clone()),
+        Value::Number(n) if inside => out.push(crate::lang::value::format_number(*n)),
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            items.iter().for_each(|i| sensitive_text(i, inside, out))
+        }
+        Value::Map(entries) | Value::Object(entries) => entries
+            .values()
+            .for_each(|i| sensitive_text(i, inside, out)),
+        _ => {}
+    }
+}
+
+/// Replaces sensitive text in an error message with `(sensitive value)`: quoted occurrences
+/// always, bare occurrences when the text is long enough not to be an ordinary word or number.
+fn redact(mut error: FuncError, secrets: &[String]) -> FuncError {
+    const MASK: &str = "(sensitive value)";
+    for secret in secrets {
+        let quoted = crate::lang::value::quote(secret);
+        error.message = error.message.replace(&quoted, MASK);
+        let is_number = secret.parse::<f64>().is_ok();
+        if secret.len() >= 6 || (is_number && secret.len() >= 3) {
+            error.message = error.message.replace(secret.as_str(), MASK);
+        }
+    }
+    error
 }
 
 fn param_at(function: &Function, index: usize) -> Param {
