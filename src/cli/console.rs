@@ -118,7 +118,7 @@ impl Session<'_> {
             return Err(());
         };
         let resolver = expanded.root_resolver(&self.analysis.config);
-        let ctx = FuncContext::new(&self.analysis.config.root().dir);
+        let ctx = FuncContext::new(crate::expand::WORKING_DIR);
         let mut evaluator = Evaluator::new(&resolver, &ctx);
         match evaluator.eval_in(file, &expr) {
             Ok(value) => Ok(value.render()),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::WORKING_DIR;
 use crate::lang::config::{Expr, Module};
 use crate::lang::diagnostics::{suggest, Diagnostic, Diagnostics};
 use crate::lang::eval::{Evaluator, Resolver};
@@ -242,7 +243,7 @@ fn read_var_file(
                 return;
             }
         };
-        let ctx = FuncContext::new(path.parent().unwrap_or(path));
+        let ctx = FuncContext::new(WORKING_DIR);
         let mut out = Vec::new();
         for structure in body.into_iter() {
             match structure {

@@ -25,6 +25,10 @@ use crate::lang::types::{convert, Type};
 use crate::lang::value::Value;
 use inputs::GivenValue;
 
+/// Relative paths in file functions resolve against the working directory, as in Terraform;
+/// stacks use `path.module` to be independent of where plat runs.
+pub const WORKING_DIR: &str = ".";
+
 pub mod codes {
     pub const FOR_EACH: &str = "plat::lang::invalid_for_each";
     pub const COUNT: &str = "plat::lang::invalid_count";
@@ -312,7 +316,7 @@ impl<'a> Walk<'a> {
         count_index: Option<Value>,
         each: Option<(Value, Value)>,
     ) -> Value {
-        let ctx = FuncContext::new(&module.dir);
+        let ctx = FuncContext::new(WORKING_DIR);
         let resolver = self.resolver(module, instance, count_index, each);
         let mut evaluator = Evaluator::new(&resolver, &ctx);
         match evaluator.eval(expr) {
@@ -628,7 +632,7 @@ impl<'a> Walk<'a> {
         }
         let mut values = Vec::new();
         for (key, count_index, each) in expansion.keys() {
-            let ctx = FuncContext::new(&module.dir);
+            let ctx = FuncContext::new(WORKING_DIR);
             let resolver = self.resolver(module, instance, count_index, each);
             let mut evaluator = Evaluator::new(&resolver, &ctx);
             let (evaluated, diagnostics) = body::evaluate_resource(&mut evaluator, resource);
