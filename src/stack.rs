@@ -47,11 +47,15 @@ impl AnalysisRequest {
 /// Loads and evaluates a stack. Every problem is in `diagnostics`; the stages after a failing one
 /// still run where they can, so that one run reports as much as possible.
 pub fn analyse(request: &AnalysisRequest) -> Analysis {
+    let mut timer = PhaseTimer::from_env();
     let mut sources = SourceMap::new();
     let (config, mut diagnostics) = load::load_stack(&request.stack_dir, &mut sources);
+    timer.phase("load");
     let (given, var_diagnostics) = inputs::collect(config.root(), &request.vars, &mut sources);
     diagnostics.extend(var_diagnostics);
+    timer.phase("inputs");
     let (graph, graph_diagnostics) = graph::build(&config);
+    timer.phase("graph");
     let has_cycle = graph.evaluation_order().is_err();
     diagnostics.extend(graph_diagnostics);
     let expanded = if has_cycle {
@@ -60,9 +64,11 @@ pub fn analyse(request: &AnalysisRequest) -> Analysis {
         let options = Options {
             env: request.env.clone(),
             allow_missing_variables: request.allow_missing_variables,
+            collect_instances: false,
         };
         let (expanded, expand_diagnostics) = expand::expand(&config, &graph, &given, &options);
         diagnostics.extend(expand_diagnostics);
+        timer.phase("expand");
         Some(expanded)
     };
     diagnostics.sort();
@@ -72,5 +78,28 @@ pub fn analyse(request: &AnalysisRequest) -> Analysis {
         graph,
         expanded,
         diagnostics,
+    }
+}
+
+/// Phase timings on standard error when `PLAT_TIMINGS` is set: where a slow run spends its time.
+struct PhaseTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    fn from_env() -> PhaseTimer {
+        PhaseTimer {
+            last: std::env::var_os("PLAT_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    fn phase(&mut self, name: &str) {
+        if let Some(last) = self.last {
+            eprintln!(
+                "timing: {name} {:.1} ms",
+                last.elapsed().as_secs_f64() * 1000.0
+            );
+            self.last = Some(std::time::Instant::now());
+        }
     }
 }

@@ -27,10 +27,18 @@ pub mod codes {
 
 /// A resource instance's evaluated body.
 pub struct EvaluatedResource {
-    /// The configuration's own values (attributes set and blocks written), for checks and planning.
-    pub config: Value,
-    /// What references to the resource see: the configuration plus computed attributes (unknown).
+    /// What references to the resource see: the configured values, unset optional attributes as
+    /// their default or null, and computed attributes unknown.
     pub value: Value,
+    /// For a type without a schema (`value` is then wholly unknown): the configured values.
+    pub unchecked_config: Option<Value>,
+}
+
+impl EvaluatedResource {
+    /// The configured values: what domain checks and planning look at.
+    pub fn config(&self) -> &Value {
+        self.unchecked_config.as_ref().unwrap_or(&self.value)
+    }
 }
 
 /// The schema shape of a body: a resource's top level or a nested block.
@@ -53,14 +61,20 @@ pub fn evaluate_resource(
             blocks: &schema.blocks,
             what: format!("{} {}", kind_word(resource), resource.type_name),
         };
-        let (config, value) = evaluate_checked(
+        let value = evaluate_checked(
             evaluator,
             &resource.body,
             &shape,
             &resource.span,
             &mut diagnostics,
         );
-        return (EvaluatedResource { config, value }, diagnostics);
+        return (
+            EvaluatedResource {
+                value,
+                unchecked_config: None,
+            },
+            diagnostics,
+        );
     }
     let provider = resource.provider_name();
     if registry.provider(provider).is_some() {
@@ -111,8 +125,8 @@ pub fn evaluate_resource(
     let config = evaluate_unchecked(evaluator, &resource.body, &mut diagnostics);
     (
         EvaluatedResource {
-            config,
             value: Value::unknown(),
+            unchecked_config: Some(config),
         },
         diagnostics,
     )
@@ -125,15 +139,15 @@ fn kind_word(resource: &Resource) -> &'static str {
     }
 }
 
-/// Evaluates a body against a schema shape; returns (configured values, value seen by references).
+/// Evaluates a body against a schema shape; returns the value references see.
 fn evaluate_checked(
     evaluator: &mut Evaluator,
     body: &Body,
     shape: &Shape,
     span: &Span,
     diagnostics: &mut Diagnostics,
-) -> (Value, Value) {
-    let mut config = BTreeMap::new();
+) -> Value {
+    let mut value = BTreeMap::new();
     for attr in &body.attributes {
         let Some(schema) = shape.attributes.iter().find(|a| a.name == attr.name) else {
             let names: Vec<&str> = shape
@@ -176,14 +190,14 @@ fn evaluate_checked(
             );
             continue;
         }
-        let value = match evaluator.eval(&attr.expr) {
+        let evaluated = match evaluator.eval(&attr.expr) {
             Ok(v) => v,
             Err(d) => {
                 diagnostics.push(*d);
                 Value::Unknown(schema.ty.clone())
             }
         };
-        let value = match convert(value, &schema.ty) {
+        let converted = match convert(evaluated, &schema.ty) {
             Ok(v) => v,
             Err(e) => {
                 diagnostics.push(
@@ -197,10 +211,10 @@ fn evaluate_checked(
                 Value::Unknown(schema.ty.clone())
             }
         };
-        config.insert(attr.name.clone(), value.mark_if(schema.sensitive));
+        value.insert(attr.name.clone(), converted.mark_if(schema.sensitive));
     }
     for schema in shape.attributes {
-        if schema.presence == Presence::Required && !config.contains_key(schema.name) {
+        if schema.presence == Presence::Required && !value.contains_key(schema.name) {
             diagnostics.push(
                 Diagnostic::error(
                     codes::MISSING_ARGUMENT,
@@ -213,7 +227,7 @@ fn evaluate_checked(
     }
 
     // Nested blocks, with dynamic blocks expanded in place.
-    let mut blocks: BTreeMap<&'static str, Vec<(Value, Value)>> = BTreeMap::new();
+    let mut blocks: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
     let mut unknown_blocks: Vec<&'static str> = Vec::new();
     for block in &body.blocks {
         let (kind, span) = if block.kind == "dynamic" {
@@ -268,7 +282,6 @@ fn evaluate_checked(
         }
     }
 
-    let mut value = config.clone();
     for schema in shape.attributes {
         if value.contains_key(schema.name) {
             continue;
@@ -306,23 +319,18 @@ fn evaluate_checked(
                 .at(span.clone()),
             );
         }
-        let (configs, values): (Vec<Value>, Vec<Value>) = items.into_iter().unzip();
-        let wrap = |items: Vec<Value>| -> Value {
-            if unknown {
-                return Value::unknown();
-            }
+        let collected = if unknown {
+            Value::unknown()
+        } else {
             match block_schema.nesting {
                 Nesting::Single => items.into_iter().next().unwrap_or(Value::Null),
                 Nesting::List => Value::List(items),
                 Nesting::Set => Value::set_from(items),
             }
         };
-        if count > 0 || unknown {
-            config.insert(block_schema.name.to_string(), wrap(configs));
-        }
-        value.insert(block_schema.name.to_string(), wrap(values));
+        value.insert(block_schema.name.to_string(), collected);
     }
-    (Value::Object(config), Value::Object(value))
+    Value::Object(value)
 }
 
 /// Evaluates a body with no schema: every argument and block, nothing checked.
@@ -347,12 +355,11 @@ fn evaluate_unchecked(
         if block.kind == "dynamic" {
             let kind = block.labels.first().cloned().unwrap_or_default();
             let produced = expand_dynamic(evaluator, block, diagnostics, |ev, body, diags| {
-                let v = evaluate_unchecked(ev, body, diags);
-                (v.clone(), v)
+                evaluate_unchecked(ev, body, diags)
             });
             let entry = blocks.entry(kind).or_insert_with(|| Some(Vec::new()));
             match (entry.as_mut(), produced) {
-                (Some(list), Some(items)) => list.extend(items.into_iter().map(|(c, _)| c)),
+                (Some(list), Some(items)) => list.extend(items),
                 _ => *entry = None,
             }
         } else {
@@ -378,9 +385,9 @@ fn expand_dynamic<F>(
     block: &Block,
     diagnostics: &mut Diagnostics,
     mut evaluate: F,
-) -> Option<Vec<(Value, Value)>>
+) -> Option<Vec<Value>>
 where
-    F: FnMut(&mut Evaluator, &Body, &mut Diagnostics) -> (Value, Value),
+    F: FnMut(&mut Evaluator, &Body, &mut Diagnostics) -> Value,
 {
     let Some(for_each) = block.body.attribute("for_each") else {
         diagnostics.push(

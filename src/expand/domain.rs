@@ -22,8 +22,17 @@ pub mod codes {
 }
 
 /// Checks one resource instance's configured values.
-pub fn check(address: &str, config: &Value, resource: &Resource, diagnostics: &mut Diagnostics) {
+/// `address` is called only when there is something to report.
+pub fn check(
+    address: &dyn Fn() -> String,
+    config: &Value,
+    resource: &Resource,
+    diagnostics: &mut Diagnostics,
+) {
     let Value::Object(attrs) = config else { return };
+    if !attrs.values().any(might_need_checking) {
+        return;
+    }
     for (name, value) in attrs {
         let span = resource
             .body
@@ -42,26 +51,32 @@ pub fn check(address: &str, config: &Value, resource: &Resource, diagnostics: &m
             address,
             span,
             diagnostics,
+            path: vec![name],
         };
-        checker.walk(name, name, value);
+        checker.walk(name, value);
     }
 }
 
 struct Checker<'a> {
-    address: &'a str,
+    address: &'a dyn Fn() -> String,
     span: Span,
     diagnostics: &'a mut Diagnostics,
+    /// Attribute names from the resource down to the value being checked.
+    path: Vec<&'a str>,
 }
 
-impl Checker<'_> {
-    /// `key` is the innermost attribute name, `path` the full path for messages.
-    fn walk(&mut self, key: &str, path: &str, value: &Value) {
+impl<'a> Checker<'a> {
+    /// `key` is the innermost attribute name.
+    fn walk(&mut self, key: &'a str, value: &'a Value) {
         match value {
             Value::Sensitive(_) | Value::Unknown(_) | Value::Null => {}
-            Value::String(s) => self.check_string(key, path, s),
+            Value::String(s) => {
+                let path = self.path.join(".");
+                self.check_string(key, &path, s)
+            }
             Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
                 for item in items {
-                    self.walk(key, path, item);
+                    self.walk(key, item);
                 }
             }
             Value::Map(entries) | Value::Object(entries) => {
@@ -70,7 +85,9 @@ impl Checker<'_> {
                     return;
                 }
                 for (k, v) in entries {
-                    self.walk(k, &format!("{path}.{k}"), v);
+                    self.path.push(k);
+                    self.walk(k, v);
+                    self.path.pop();
                 }
             }
             Value::Bool(_) | Value::Number(_) => {}
@@ -86,7 +103,7 @@ impl Checker<'_> {
                         codes::INVALID_CIDR,
                         format!(
                             "{}: \"{s}\" in {path} is not a valid CIDR block: {problem}",
-                            self.address
+                            (self.address)()
                         ),
                     )
                     .help("write an address and a prefix length, such as 10.0.0.0/16 or ::/0"),
@@ -95,7 +112,7 @@ impl Checker<'_> {
         } else if lower == "arn" || lower.ends_with("_arn") || lower.ends_with("_arns") {
             if let Err(problem) = check_arn(s) {
                 self.push(
-                    Diagnostic::error(codes::INVALID_ARN, format!("{}: \"{s}\" in {path} is not a valid ARN: {problem}", self.address))
+                    Diagnostic::error(codes::INVALID_ARN, format!("{}: \"{s}\" in {path} is not a valid ARN: {problem}", (self.address)()))
                         .help("an ARN has six parts: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:iam::123456789012:role/name"),
                 );
             }
@@ -122,7 +139,7 @@ impl Checker<'_> {
                         codes::INVALID_POLICY,
                         format!(
                             "{}: the policy document in {path} has no Statement list",
-                            self.address
+                            (self.address)()
                         ),
                     )
                     .help(
@@ -139,7 +156,7 @@ impl Checker<'_> {
                         self.push(
                             Diagnostic::error(
                                 codes::INVALID_IAM_ACTION,
-                                format!("{}: {key} \"{action}\" in statement {i} of {path} is malformed: {problem}", self.address),
+                                format!("{}: {key} \"{action}\" in statement {i} of {path} is malformed: {problem}", (self.address)()),
                             )
                             .help("an IAM action is SERVICE:ACTION, such as ec2:DeleteSnapshot or s3:Get*"),
                         );
@@ -155,7 +172,7 @@ impl Checker<'_> {
                         self.push(
                             Diagnostic::error(
                                 codes::INVALID_ARN,
-                                format!("{}: {key} \"{resource}\" in statement {i} of {path} is not a valid ARN: {problem}", self.address),
+                                format!("{}: {key} \"{resource}\" in statement {i} of {path} is not a valid ARN: {problem}", (self.address)()),
                             )
                             .help("an ARN has six parts: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE; use \"*\" for all resources"),
                         );
@@ -179,7 +196,7 @@ impl Checker<'_> {
                             self.push(
                                 Diagnostic::error(
                                     codes::INVALID_ARN,
-                                    format!("{}: {kind} principal \"{principal}\" in statement {i} of {path} is malformed", self.address),
+                                    format!("{}: {kind} principal \"{principal}\" in statement {i} of {path} is malformed", (self.address)()),
                                 )
                                 .help("AWS principals are ARNs or 12-digit account IDs; services are like ec2.amazonaws.com"),
                             );
@@ -358,5 +375,17 @@ mod tests {
         for (input, ok) in cases {
             assert_eq!(check_action(input).is_ok(), ok, "{input}");
         }
+    }
+}
+
+/// Only strings can be malformed; a value without any known, non-secret string needs no walk.
+fn might_need_checking(v: &Value) -> bool {
+    match v {
+        Value::String(_) => true,
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            items.iter().any(might_need_checking)
+        }
+        Value::Map(entries) | Value::Object(entries) => entries.values().any(might_need_checking),
+        _ => false,
     }
 }

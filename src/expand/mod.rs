@@ -11,7 +11,9 @@ pub mod body;
 pub mod domain;
 pub mod inputs;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::path::PathBuf;
 
 use crate::graph::{self, Graph, ModulePath, NodeKind};
@@ -65,6 +67,8 @@ impl InstanceKey {
 
 /// One instance of a module: the call names and keys from the root (`[]` is the root).
 pub type ModuleInstance = Vec<(String, InstanceKey)>;
+
+static ROOT_INSTANCE: ModuleInstance = Vec::new();
 
 /// `module.a["x"].module.b` style prefix (with a trailing dot when not empty).
 pub fn module_prefix(instance: &ModuleInstance) -> String {
@@ -133,9 +137,16 @@ impl Expansion {
 pub struct ScopeValues {
     pub vars: HashMap<String, Value>,
     pub locals: HashMap<String, Value>,
-    pub resources: HashMap<(ResourceMode, String, String), Value>,
+    /// Resource values by mode, then type, then name (nested so that lookups need no allocation).
+    pub resources: HashMap<ResourceMode, HashMap<String, HashMap<String, Value>>>,
     pub outputs: BTreeMap<String, Value>,
     calls: HashMap<String, Expansion>,
+}
+
+impl ScopeValues {
+    pub fn resource(&self, mode: ResourceMode, type_name: &str, name: &str) -> Option<&Value> {
+        self.resources.get(&mode)?.get(type_name)?.get(name)
+    }
 }
 
 /// A resource instance with its configured values.
@@ -173,6 +184,9 @@ pub struct Options {
     pub env: String,
     /// Root variables without a value are unknown (validate) instead of an error.
     pub allow_missing_variables: bool,
+    /// Keep every resource instance's configuration in `Expanded::resources` (planning needs
+    /// them; validate and console do not, and skipping them halves the memory).
+    pub collect_instances: bool,
 }
 
 /// The result of expansion.
@@ -191,7 +205,8 @@ impl Expanded {
             expanded: self,
             config,
             module: config.root(),
-            instance: Vec::new(),
+            instance: &ROOT_INSTANCE,
+            scope: self.scopes.get(&ROOT_INSTANCE),
             count_index: None,
             each: None,
         }
@@ -222,6 +237,7 @@ pub fn expand(
         },
         instances: HashMap::new(),
         diagnostics: Diagnostics::new(),
+        functions: FuncContext::new(WORKING_DIR),
     };
     walk.expanded
         .scopes
@@ -245,6 +261,7 @@ struct Walk<'a> {
     /// The instances of every static module path, filled as module calls are expanded.
     instances: HashMap<ModulePath, Vec<ModuleInstance>>,
     diagnostics: Diagnostics,
+    functions: FuncContext,
 }
 
 impl<'a> Walk<'a> {
@@ -293,7 +310,7 @@ impl<'a> Walk<'a> {
     fn resolver<'r>(
         &'r self,
         module: &'r Module,
-        instance: &ModuleInstance,
+        instance: &'r ModuleInstance,
         count_index: Option<Value>,
         each: Option<(Value, Value)>,
     ) -> ScopeResolver<'r> {
@@ -301,7 +318,8 @@ impl<'a> Walk<'a> {
             expanded: &self.expanded,
             config: self.config,
             module,
-            instance: instance.clone(),
+            scope: self.expanded.scopes.get(instance),
+            instance,
             count_index,
             each,
         }
@@ -316,9 +334,8 @@ impl<'a> Walk<'a> {
         count_index: Option<Value>,
         each: Option<(Value, Value)>,
     ) -> Value {
-        let ctx = FuncContext::new(WORKING_DIR);
         let resolver = self.resolver(module, instance, count_index, each);
-        let mut evaluator = Evaluator::new(&resolver, &ctx);
+        let mut evaluator = Evaluator::new(&resolver, &self.functions);
         match evaluator.eval(expr) {
             Ok(v) => v,
             Err(d) => {
@@ -632,40 +649,45 @@ impl<'a> Walk<'a> {
         }
         let mut values = Vec::new();
         for (key, count_index, each) in expansion.keys() {
-            let ctx = FuncContext::new(WORKING_DIR);
             let resolver = self.resolver(module, instance, count_index, each);
-            let mut evaluator = Evaluator::new(&resolver, &ctx);
+            let mut evaluator = Evaluator::new(&resolver, &self.functions);
             let (evaluated, diagnostics) = body::evaluate_resource(&mut evaluator, resource);
             drop(resolver);
-            let address = format!(
-                "{}{}{}",
-                module_prefix(instance),
-                resource.address(),
-                key.suffix()
-            );
             self.diagnostics.extend(diagnostics);
-            domain::check(&address, &evaluated.config, resource, &mut self.diagnostics);
-            if key != InstanceKey::Unknown {
+            let address = || {
+                format!(
+                    "{}{}{}",
+                    module_prefix(instance),
+                    resource.address(),
+                    key.suffix()
+                )
+            };
+            domain::check(
+                &address,
+                evaluated.config(),
+                resource,
+                &mut self.diagnostics,
+            );
+            if key != InstanceKey::Unknown && self.options.collect_instances {
                 self.expanded.resources.push(ResourceInstance {
                     module: instance.clone(),
                     mode: resource.mode,
                     type_name: resource.type_name.clone(),
                     name: resource.name.clone(),
                     key,
-                    config: evaluated.config,
+                    config: evaluated.config().clone(),
                 });
             }
             values.push(evaluated.value);
         }
         let whole = expansion.collect(values);
-        self.scope(instance).resources.insert(
-            (
-                resource.mode,
-                resource.type_name.clone(),
-                resource.name.clone(),
-            ),
-            whole,
-        );
+        self.scope(instance)
+            .resources
+            .entry(resource.mode)
+            .or_default()
+            .entry(resource.type_name.clone())
+            .or_default()
+            .insert(resource.name.clone(), whole);
     }
 
     fn check_depends_on(&mut self, expr: &Expr) {
@@ -820,17 +842,23 @@ struct ScopeResolver<'r> {
     expanded: &'r Expanded,
     config: &'r Config,
     module: &'r Module,
-    instance: ModuleInstance,
+    instance: &'r ModuleInstance,
+    /// The instance's values, looked up once.
+    scope: Option<&'r ScopeValues>,
     count_index: Option<Value>,
     each: Option<(Value, Value)>,
 }
 
 impl Resolver for ScopeResolver<'_> {
+    fn lookup(&self, reference: &Reference) -> Option<&Value> {
+        self.stored(reference)
+    }
+
     fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Box<Diagnostic>> {
         if let Some(d) = graph::undeclared(self.module, reference, &span) {
             return Err(Box::new(d));
         }
-        let scope = self.expanded.scopes.get(&self.instance);
+        let scope = self.scope;
         // A declared object without a value failed to evaluate (already reported): unknown.
         let known = |v: Option<&Value>| v.cloned().unwrap_or_else(Value::unknown);
         Ok(match reference {
@@ -840,9 +868,7 @@ impl Resolver for ScopeResolver<'_> {
                 mode,
                 type_name,
                 name,
-            } => known(
-                scope.and_then(|s| s.resources.get(&(*mode, type_name.clone(), name.clone()))),
-            ),
+            } => known(scope.and_then(|s| s.resource(*mode, type_name, name))),
             Reference::Module(name) => self.module_value(name),
             Reference::Path(which) => Value::String(match which.as_str() {
                 "module" => self.module.dir.to_string_lossy().into_owned(),
@@ -897,14 +923,23 @@ impl Resolver for ScopeResolver<'_> {
 }
 
 impl ScopeResolver<'_> {
+    fn stored(&self, reference: &Reference) -> Option<&Value> {
+        let scope = self.scope?;
+        match reference {
+            Reference::Var(n) => scope.vars.get(n),
+            Reference::Local(n) => scope.locals.get(n),
+            Reference::Resource {
+                mode,
+                type_name,
+                name,
+            } => scope.resource(*mode, type_name, name),
+            _ => None,
+        }
+    }
+
     /// The value of `module.NAME`: an object of its outputs, or a tuple/object of them per instance.
     fn module_value(&self, name: &str) -> Value {
-        let Some(expansion) = self
-            .expanded
-            .scopes
-            .get(&self.instance)
-            .and_then(|s| s.calls.get(name))
-        else {
+        let Some(expansion) = self.scope.and_then(|s| s.calls.get(name)) else {
             return Value::unknown();
         };
         let declared: Vec<String> = self

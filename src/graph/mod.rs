@@ -8,7 +8,9 @@
 
 pub mod dot;
 
-use std::collections::HashMap;
+use std::rc::Rc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use hcl_edit::expr::Expression;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -152,6 +154,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
         graph: Graph::default(),
         diagnostics: Diagnostics::new(),
         pending: Vec::new(),
+        references: HashMap::new(),
     };
     builder.add_module(Vec::new(), Config::ROOT, 0);
     let pending = std::mem::take(&mut builder.pending);
@@ -177,8 +180,13 @@ struct Dependencies<'c> {
     has_for_each: bool,
 }
 
+/// A reference found in an expression, or why it is not a valid one.
+type FoundOrError = Result<FoundReference, crate::lang::reference::ReferenceError>;
+
 struct Builder<'c> {
     config: &'c Config,
+    /// References of each expression, keyed by its address in the (immutable) configuration.
+    references: HashMap<*const Expr, Rc<[FoundOrError]>>,
     graph: Graph,
     diagnostics: Diagnostics,
     pending: Vec<(NodeIndex, ModulePath, ModuleId, Dependencies<'c>)>,
@@ -367,11 +375,21 @@ impl<'c> Builder<'c> {
             }
         }
         for (expr, bound) in &deps.exprs {
-            crate::lang::eval::check_function_names(expr, &mut self.diagnostics);
-            for found in references(&expr.expr, bound) {
+            // A module called N times has the same references N times: find them once.
+            let key: *const Expr = *expr;
+            let found_all = match self.references.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    crate::lang::eval::check_function_names(expr, &mut self.diagnostics);
+                    let found: Rc<[FoundOrError]> = references(&expr.expr, bound).into();
+                    self.references.insert(key, found.clone());
+                    found
+                }
+            };
+            for found in found_all.iter() {
                 match found {
                     Ok(found) => {
-                        for to in self.targets(path, module_id, &found, expr, &deps) {
+                        for to in self.targets(path, module_id, found, expr, &deps) {
                             // A variable's validations refer to the variable itself; any
                             // other self-reference is a cycle of one (a local using itself).
                             let validation_self = to == from
@@ -390,7 +408,7 @@ impl<'c> Builder<'c> {
                         };
                         let mut d = Diagnostic::error(code, e.message.clone()).at(span);
                         if !e.help.is_empty() {
-                            d = d.help(e.help);
+                            d = d.help(e.help.clone());
                         } else {
                             d = d.help("references start with var., local., module., data., a resource type, path., plat., count. or each.");
                         }

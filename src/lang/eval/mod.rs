@@ -39,6 +39,12 @@ pub mod codes {
 pub trait Resolver {
     /// The value of a reference, or a diagnostic explaining why it has none.
     fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Box<Diagnostic>>;
+
+    /// The stored value of a reference, borrowed, when the resolver holds one. It lets
+    /// `aws_subnet.x[3].id` read one attribute without copying every instance of `aws_subnet.x`.
+    fn lookup(&self, _reference: &Reference) -> Option<&Value> {
+        None
+    }
 }
 
 pub type EvalResult = Result<Value, Box<Diagnostic>>;
@@ -444,9 +450,15 @@ impl<'a> Evaluator<'a> {
         }
         match parse_reference(root, operators, range.clone()) {
             Ok(Some((reference, consumed))) => {
+                let rest = &operators[consumed..];
+                let resolver: &'a dyn Resolver = self.resolver;
+                if let Some(stored) = resolver.lookup(&reference) {
+                    let (reached, used) = self.descend(stored, rest)?;
+                    return self.apply_operators(reached.clone(), &rest[used..]);
+                }
                 let span = self.span(range);
                 let base = self.resolver.resolve(&reference, span)?;
-                self.apply_operators(base, &operators[consumed..])
+                self.apply_operators(base, rest)
             }
             Ok(None) => {
                 let mut candidates: Vec<&str> = vec![
@@ -470,6 +482,48 @@ impl<'a> Evaluator<'a> {
                     .help(e.help),
             )),
         }
+    }
+
+    /// Follows attribute and index operators through a borrowed value as far as they lead to an
+    /// existing element; the owned path (`apply_operators`) takes over for everything else (marks,
+    /// unknowns, splats and errors), so both give the same results.
+    fn descend<'v>(
+        &mut self,
+        mut value: &'v Value,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> Result<(&'v Value, usize), Box<Diagnostic>> {
+        for (used, op) in operators.iter().enumerate() {
+            let next = match op.value() {
+                TraversalOperator::GetAttr(name) => match value {
+                    Value::Object(entries) | Value::Map(entries) => entries.get(name.as_str()),
+                    _ => None,
+                },
+                TraversalOperator::Index(e) => {
+                    let key = self.eval_expr(e)?;
+                    match (value, &key) {
+                        (Value::List(items) | Value::Tuple(items), Value::Number(n))
+                            if *n >= 0.0 && n.fract() == 0.0 =>
+                        {
+                            items.get(*n as usize)
+                        }
+                        (Value::Object(entries) | Value::Map(entries), Value::String(k)) => {
+                            entries.get(k)
+                        }
+                        _ => None,
+                    }
+                }
+                TraversalOperator::LegacyIndex(n) => match value {
+                    Value::List(items) | Value::Tuple(items) => items.get(**n as usize),
+                    _ => None,
+                },
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => None,
+            };
+            match next {
+                Some(v) => value = v,
+                None => return Ok((value, used)),
+            }
+        }
+        Ok((value, operators.len()))
     }
 
     fn apply_operators(
