@@ -320,6 +320,18 @@ pub fn check_action(s: &str) -> Result<(), String> {
     ))
 }
 
+/// Only strings can be malformed; a value without any known, non-secret string needs no walk.
+fn might_need_checking(v: &Value) -> bool {
+    match v {
+        Value::String(_) => true,
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            items.iter().any(might_need_checking)
+        }
+        Value::Map(entries) | Value::Object(entries) => entries.values().any(might_need_checking),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,17 +387,5 @@ mod tests {
         for (input, ok) in cases {
             assert_eq!(check_action(input).is_ok(), ok, "{input}");
         }
-    }
-}
-
-/// Only strings can be malformed; a value without any known, non-secret string needs no walk.
-fn might_need_checking(v: &Value) -> bool {
-    match v {
-        Value::String(_) => true,
-        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
-            items.iter().any(might_need_checking)
-        }
-        Value::Map(entries) | Value::Object(entries) => entries.values().any(might_need_checking),
-        _ => false,
     }
 }
