@@ -67,7 +67,9 @@ pub fn analyse(request: &AnalysisRequest) -> Analysis {
             collect_instances: false,
         };
         let (expanded, expand_diagnostics) = expand::expand(&config, &graph, &given, &options);
-        diagnostics.extend(expand_diagnostics);
+        for d in expand_diagnostics {
+            diagnostics.push_follow_on(d);
+        }
         timer.phase("expand");
         Some(expanded)
     };

@@ -148,6 +148,8 @@ fn evaluate_checked(
     diagnostics: &mut Diagnostics,
 ) -> Value {
     let mut value = BTreeMap::new();
+    // Names suggested for misspelt arguments: their "missing" error would repeat the mistake.
+    let mut suggested: Vec<&str> = Vec::new();
     for attr in &body.attributes {
         let Some(schema) = shape.attributes.iter().find(|a| a.name == attr.name) else {
             let names: Vec<&str> = shape
@@ -162,7 +164,10 @@ fn evaluate_checked(
             )
             .at(attr.name_span.clone());
             d = match suggest(&attr.name, names.iter().copied()) {
-                Some(s) => d.help(format!("did you mean \"{s}\"?")),
+                Some(s) => {
+                    suggested.push(s);
+                    d.help(format!("did you mean \"{s}\"?"))
+                }
                 None if shape.blocks.iter().any(|b| b.name == attr.name) => d.help(format!(
                     "\"{}\" is a block: write {} {{ ... }} without =",
                     attr.name, attr.name
@@ -214,7 +219,10 @@ fn evaluate_checked(
         value.insert(attr.name.clone(), converted.mark_if(schema.sensitive));
     }
     for schema in shape.attributes {
-        if schema.presence == Presence::Required && !value.contains_key(schema.name) {
+        if schema.presence == Presence::Required
+            && !value.contains_key(schema.name)
+            && !suggested.contains(&schema.name)
+        {
             diagnostics.push(
                 Diagnostic::error(
                     codes::MISSING_ARGUMENT,

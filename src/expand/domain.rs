@@ -49,6 +49,7 @@ pub fn check(
             .unwrap_or_else(|| resource.span.clone());
         let mut checker = Checker {
             address,
+            resource,
             span,
             diagnostics,
             path: vec![name],
@@ -59,6 +60,7 @@ pub fn check(
 
 struct Checker<'a> {
     address: &'a dyn Fn() -> String,
+    resource: &'a Resource,
     span: Span,
     diagnostics: &'a mut Diagnostics,
     /// Attribute names from the resource down to the value being checked.
@@ -107,14 +109,14 @@ impl<'a> Checker<'a> {
                         ),
                     )
                     .help("write an address and a prefix length, such as 10.0.0.0/16 or ::/0"),
+                    Some(s),
                 );
             }
         } else if lower == "arn" || lower.ends_with("_arn") || lower.ends_with("_arns") {
             if let Err(problem) = check_arn(s) {
                 self.push(
                     Diagnostic::error(codes::INVALID_ARN, format!("{}: \"{s}\" in {path} is not a valid ARN: {problem}", (self.address)()))
-                        .help("an ARN has six parts: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:iam::123456789012:role/name"),
-                );
+                        .help("an ARN has six parts: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:iam::123456789012:role/name"), Some(s));
             }
         }
         let trimmed = s.trim_start();
@@ -125,16 +127,22 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn push(&mut self, d: Diagnostic) {
-        self.diagnostics.push(d.at(self.span.clone()));
+    /// Reports at the literal that holds `needle` when the configuration writes it literally
+    /// (the usual case for a typo), else at the attribute.
+    fn push(&mut self, d: Diagnostic, needle: Option<&str>) {
+        let span = needle
+            .and_then(|n| find_literal(self.resource, n))
+            .unwrap_or_else(|| self.span.clone());
+        self.diagnostics.push(d.at(span));
     }
 
     fn check_policy(&mut self, path: &str, doc: &serde_json::Value) {
-        let statements = match doc.get("Statement") {
-            Some(serde_json::Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-            Some(single @ serde_json::Value::Object(_)) => vec![single],
-            _ => {
-                self.push(
+        let statements =
+            match doc.get("Statement") {
+                Some(serde_json::Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+                Some(single @ serde_json::Value::Object(_)) => vec![single],
+                _ => {
+                    self.push(
                     Diagnostic::error(
                         codes::INVALID_POLICY,
                         format!(
@@ -144,11 +152,10 @@ impl<'a> Checker<'a> {
                     )
                     .help(
                         "a policy document is {\"Version\": \"2012-10-17\", \"Statement\": [...]}",
-                    ),
-                );
-                return;
-            }
-        };
+                    ), None);
+                    return;
+                }
+            };
         for (i, statement) in statements.iter().enumerate() {
             for key in ["Action", "NotAction"] {
                 for action in strings(statement.get(key)) {
@@ -158,8 +165,7 @@ impl<'a> Checker<'a> {
                                 codes::INVALID_IAM_ACTION,
                                 format!("{}: {key} \"{action}\" in statement {i} of {path} is malformed: {problem}", (self.address)()),
                             )
-                            .help("an IAM action is SERVICE:ACTION, such as ec2:DeleteSnapshot or s3:Get*"),
-                        );
+                            .help("an IAM action is SERVICE:ACTION, such as ec2:DeleteSnapshot or s3:Get*"), Some(action));
                     }
                 }
             }
@@ -174,8 +180,7 @@ impl<'a> Checker<'a> {
                                 codes::INVALID_ARN,
                                 format!("{}: {key} \"{resource}\" in statement {i} of {path} is not a valid ARN: {problem}", (self.address)()),
                             )
-                            .help("an ARN has six parts: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE; use \"*\" for all resources"),
-                        );
+                            .help("an ARN has six parts: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE; use \"*\" for all resources"), Some(resource));
                     }
                 }
             }
@@ -198,13 +203,43 @@ impl<'a> Checker<'a> {
                                     codes::INVALID_ARN,
                                     format!("{}: {kind} principal \"{principal}\" in statement {i} of {path} is malformed", (self.address)()),
                                 )
-                                .help("AWS principals are ARNs or 12-digit account IDs; services are like ec2.amazonaws.com"),
-                            );
+                                .help("AWS principals are ARNs or 12-digit account IDs; services are like ec2.amazonaws.com"), Some(principal));
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The span of a string literal equal to `needle` anywhere in the resource's body.
+fn find_literal(resource: &Resource, needle: &str) -> Option<Span> {
+    crate::graph::body_exprs(&resource.body, &[])
+        .into_iter()
+        .find_map(|(expr, _)| literal_in(&expr.expr, needle).map(|r| Span::new(expr.file, r)))
+}
+
+fn literal_in(e: &hcl_edit::expr::Expression, needle: &str) -> Option<std::ops::Range<usize>> {
+    use hcl_edit::expr::{Expression, ObjectKey};
+    use hcl_edit::Span as _;
+    match e {
+        Expression::String(s) if s.as_str() == needle => e.span(),
+        Expression::Array(items) => items.iter().find_map(|i| literal_in(i, needle)),
+        Expression::Object(obj) => obj.iter().find_map(|(k, v)| {
+            let key = match k {
+                ObjectKey::Expression(k) => literal_in(k, needle),
+                ObjectKey::Ident(_) => None,
+            };
+            key.or_else(|| literal_in(v.expr(), needle))
+        }),
+        Expression::Parenthesis(p) => literal_in(p.inner(), needle),
+        Expression::FuncCall(call) => call.args.iter().find_map(|a| literal_in(a, needle)),
+        Expression::Conditional(c) => {
+            literal_in(&c.true_expr, needle).or_else(|| literal_in(&c.false_expr, needle))
+        }
+        Expression::ForExpr(f) => literal_in(&f.value_expr, needle)
+            .or_else(|| literal_in(&f.intro.collection_expr, needle)),
+        _ => None,
     }
 }
 

@@ -379,7 +379,11 @@ impl<'a> Walk<'a> {
                 None => Value::Unknown(var.ty.clone()),
             },
         };
-        let value = self.check_variable_value(var, value, source_span.clone(), &source_text);
+        // Without a given value, a type error is the default's: point there.
+        let check_span = source_span
+            .clone()
+            .or_else(|| var.default.as_ref().map(|d| d.span()));
+        let value = self.check_variable_value(var, value, check_span, &source_text);
         let value = value.mark_if(var.sensitive);
         self.scope(instance)
             .vars

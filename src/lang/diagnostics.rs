@@ -109,6 +109,25 @@ impl Diagnostics {
         }
     }
 
+    /// Adds an evaluation error unless an error already reported covers its span: one mistake
+    /// found by the static checks (`module.m.missing`) is not reported again by the evaluator.
+    pub fn push_follow_on(&mut self, d: Diagnostic) {
+        let covered = d.span.as_ref().is_some_and(|span| {
+            self.items.iter().any(|e| {
+                e.is_error()
+                    && e.span.as_ref().is_some_and(|s| {
+                        s.file == span.file
+                            && s.range.start <= span.range.start
+                            && span.range.end <= s.range.end
+                            && s.range != span.range
+                    })
+            })
+        });
+        if !covered {
+            self.push(d);
+        }
+    }
+
     pub fn extend(&mut self, other: Diagnostics) {
         for d in other.items {
             self.push(d);
@@ -269,12 +288,22 @@ pub fn render_json(sources: &SourceMap, diagnostics: &Diagnostics) -> serde_json
     })
 }
 
-/// "did you mean" suggestion: the closest candidate by edit distance, if close enough.
+/// "did you mean" suggestion: the closest candidate by edit distance, if close enough, else a
+/// candidate that the wanted name contains or is contained in (`to_upper` → `upper`).
 pub fn suggest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(wanted, c), c))
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let close = candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(wanted, c), *c))
         .filter(|(d, c)| *d <= (wanted.len().max(c.len()) / 3).max(1) && *d > 0)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    close.or_else(|| {
+        candidates
+            .iter()
+            .filter(|c| c.len() >= 3 && wanted.len() >= 3 && **c != wanted)
+            .filter(|c| wanted.contains(**c) || c.contains(wanted))
+            .min_by_key(|c| c.len().abs_diff(wanted.len()))
+            .copied()
+    })
 }

@@ -31,6 +31,7 @@ pub mod codes {
     pub const EXPECTED_LITERAL: &str = "plat::lang::expected_literal";
     pub const REQUIRED_VERSION: &str = "plat::lang::required_version";
     pub const NO_FILES: &str = "plat::lang::no_stack_files";
+    pub const RESERVED_NAME: &str = "plat::lang::reserved_name";
 }
 
 /// The file extension of stack files.
@@ -144,7 +145,10 @@ impl Loader<'_> {
                     };
                     decoder.decode_file(body, &mut module);
                 }
-                Some(Err(err)) => self.diagnostics.push(syntax_error(file, &err)),
+                Some(Err(err)) => {
+                    let text = self.sources.get(file).text.clone();
+                    self.diagnostics.push(syntax_error(file, &text, &err))
+                }
                 None => {}
             }
         }
@@ -178,7 +182,7 @@ impl Loader<'_> {
             );
             return None;
         }
-        let dir = parent_dir.join(source);
+        let dir = crate::lang::source::normalize_path(&parent_dir.join(source));
         let canonical = match dir.canonicalize() {
             Ok(c) => c,
             Err(_) => {
@@ -226,12 +230,33 @@ fn parse_file(text: &str) -> ParseOutcome {
     hcl_edit::parser::parse_body(text)
 }
 
-fn syntax_error(file: FileId, err: &hcl_edit::parser::Error) -> Diagnostic {
+fn syntax_error(file: FileId, text: &str, err: &hcl_edit::parser::Error) -> Diagnostic {
     let offset = err.location().offset();
-    Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", err.message()))
-        .at(Span::new(file, offset..offset + 1))
-        .label("here")
-        .help("check for a missing or extra bracket, quote, `=` or comma")
+    // One character, unless the parser stopped at a line end (then a caret of width zero).
+    let width = text[offset.min(text.len())..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n')
+        .map_or(0, char::len_utf8);
+    let parser_span = Span::new(file, offset..offset + width);
+    // Point at the likely cause when it is elsewhere (an unclosed string or block), and keep the
+    // parser's position as a note.
+    match crate::lang::syntax_hint::find(text) {
+        Some(hint) if hint.range.start != offset => {
+            Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", hint.message))
+                .at(Span::new(file, hint.range))
+                .label(hint.label)
+                .note(
+                    parser_span,
+                    format!("the parser stopped here: {}", err.message()),
+                )
+                .help("close the string or bracket; every block's `{` needs a `}` on a later line")
+        }
+        _ => Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", err.message()))
+            .at(parser_span)
+            .label("here")
+            .help("check for a missing or extra bracket, quote, `=` or comma"),
+    }
 }
 
 /// Decodes the top-level blocks of one file into a module.
@@ -562,11 +587,11 @@ impl Decoder<'_> {
         if RESERVED_VARIABLE_NAMES.contains(&name.as_str()) {
             self.diagnostics.push(
                 Diagnostic::error(
-                    codes::UNSUPPORTED_ARGUMENT,
+                    codes::RESERVED_NAME,
                     format!("\"{name}\" is reserved and cannot be a variable name"),
                 )
                 .at(span.clone())
-                .help("choose another name"),
+                .help("these names are meta-arguments of module blocks; choose another name, e.g. node_count"),
             );
         }
         let body = self.decode_body(block.body);

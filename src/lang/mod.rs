@@ -7,6 +7,7 @@ pub mod functions;
 pub mod load;
 pub mod reference;
 pub mod source;
+pub mod syntax_hint;
 pub mod type_expr;
 pub mod types;
 pub mod value;

@@ -90,6 +90,32 @@ impl SourceMap {
     }
 }
 
+/// Removes `.` and resolves `..` lexically (`a/./b/../c` → `a/c`), without touching the disk, so
+/// that paths in messages read the way a user would write them.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_name =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_name {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 /// Shows paths relative to the working directory when they are below it.
 pub fn display_name(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
@@ -97,8 +123,7 @@ pub fn display_name(path: &Path) -> String {
         .as_deref()
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .unwrap_or(path);
-    let s = shown.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
+    normalize_path(shown).to_string_lossy().into_owned()
 }
 
 impl<'a> codespan_reporting::files::Files<'a> for SourceMap {

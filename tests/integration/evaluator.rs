@@ -28,6 +28,16 @@ const CASES: &[(&str, &str)] = &[
     ("\"${var.list}\"", "[\"a\", \"b\", \"c\"]"),
     ("\"a  ${\"b\"~}   c\"", "\"a  bc\""),
     ("\"$${literal}\"", "\"${literal}\""),
+    // Strip markers trim only up to the end of a line, as Terraform's template scanner does.
+    (
+        "<<EOT\nenv:\n%{ for item in var.list ~}\n  - name: ${item}\n%{ endfor ~}\ndone\nEOT",
+        "\"env:\\n  - name: a\\n  - name: b\\n  - name: c\\ndone\\n\"",
+    ),
+    (
+        "<<EOT\nitems:\n  %{~ for x in var.list }\n  ${x}\n  %{~ endfor }\nend\nEOT",
+        "\"items:\\n\\n  a\\n\\n  b\\n\\n  c\\n\\nend\\n\"",
+    ),
+    ("\"${var.name}   %{~ if true }x%{ endif }\"", "\"platx\""),
     // Conditionals
     ("var.flag ? \"on\" : \"off\"", "\"on\""),
     ("var.n > 5 ? 1 : 2", "2"),

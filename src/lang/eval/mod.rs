@@ -287,7 +287,7 @@ impl<'a> Evaluator<'a> {
                 Some(i) => arg_spans.get(i).cloned().flatten().or(span.clone()),
                 None => span.clone(),
             };
-            let code = if e.message.contains("argument") && e.arg.is_none() {
+            let code = if e.invalid_call {
                 codes::FUNCTION_ARGUMENTS
             } else {
                 codes::FUNCTION_FAILED

@@ -9,6 +9,10 @@ use crate::lang::types::Type;
 use crate::lang::value::Value;
 
 /// Accumulates a template's output, tracking unknown and sensitive parts.
+///
+/// Strip markers (`~`) follow Terraform, whose template scanner cuts literal text into tokens at
+/// every newline: a marker trims whitespace only from the adjacent literal token, so `%{ for ~}`
+/// eats the rest of its own line but not the indentation of the next one.
 #[derive(Default)]
 struct Output {
     text: String,
@@ -16,29 +20,67 @@ struct Output {
     sensitive: bool,
     /// The next literal must lose its leading whitespace (a `~}` came before it).
     strip_next: bool,
+    /// Where the literal text at the end of `text` starts (interpolated values are not literal).
+    literal_start: usize,
 }
 
 impl Output {
     fn literal(&mut self, s: &str) {
-        if self.strip_next {
-            self.text.push_str(s.trim_start());
+        let s = if std::mem::take(&mut self.strip_next) {
+            trim_first_token_start(s)
         } else {
-            self.text.push_str(s);
+            s
+        };
+        if self.literal_start > self.text.len() {
+            self.literal_start = self.text.len();
         }
-        self.strip_next = false;
+        self.text.push_str(s);
     }
 
-    /// A `{~` marker removes trailing whitespace already written.
+    /// Text that did not come from a literal (an interpolated value).
+    fn value(&mut self, s: &str) {
+        self.strip_next = false;
+        self.text.push_str(s);
+        self.literal_start = self.text.len();
+    }
+
+    /// A `{~` marker trims the trailing whitespace of the literal token before it.
     fn strip_before(&mut self, strip: Strip) {
-        if strip.strip_start() {
-            let trimmed = self.text.trim_end().len();
-            self.text.truncate(trimmed);
+        self.strip_next = false;
+        if !strip.strip_start() {
+            return;
         }
+        let literal = &self.text[self.literal_start.min(self.text.len())..];
+        // The last token: the text after the last newline, or (when the text ends with a newline)
+        // the whole last line including that newline.
+        let body = literal.strip_suffix('\n').unwrap_or(literal);
+        let token_start = if body.len() < literal.len() {
+            body.rfind('\n').map(|i| i + 1).unwrap_or(0)
+        } else {
+            literal.rfind('\n').map(|i| i + 1).unwrap_or(0)
+        };
+        let token = &literal[token_start..];
+        let kept = token.trim_end().len();
+        let cut = self.literal_start + token_start + kept;
+        self.text.truncate(cut);
     }
 
     fn strip_after(&mut self, strip: Strip) {
         self.strip_next = strip.strip_end();
     }
+}
+
+/// Trims leading whitespace of the first token of `s`: up to and including its first newline.
+fn trim_first_token_start(s: &str) -> &str {
+    for (i, c) in s.char_indices() {
+        if c == '\n' {
+            return &s[i + 1..];
+        }
+        if !c.is_whitespace() {
+            return &s[i..];
+        }
+    }
+    ""
 }
 
 impl Evaluator<'_> {
@@ -177,7 +219,10 @@ impl Evaluator<'_> {
         let (v, marked) = v.unmark();
         out.sensitive |= marked;
         match v {
-            Value::Unknown(_) => out.unknown = true,
+            Value::Unknown(_) => {
+                out.unknown = true;
+                out.value("");
+            }
             Value::Null => {
                 return Err(Box::new(
                     Diagnostic::error(codes::NULL_VALUE, "a null value cannot be interpolated into a string")
@@ -186,7 +231,7 @@ impl Evaluator<'_> {
                 ))
             }
             other => match other.to_template_string() {
-                Some(s) => out.text.push_str(&s),
+                Some(s) => out.value(&s),
                 None => {
                     return Err(Box::new(
                         Diagnostic::error(

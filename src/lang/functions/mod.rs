@@ -135,6 +135,9 @@ impl FuncContext {
 pub struct FuncError {
     pub message: String,
     pub arg: Option<usize>,
+    /// The call itself is wrong (argument count, null or mistyped argument), as opposed to the
+    /// function failing on values of the right kinds.
+    pub invalid_call: bool,
 }
 
 impl FuncError {
@@ -142,6 +145,7 @@ impl FuncError {
         FuncError {
             message: message.into(),
             arg: None,
+            invalid_call: false,
         }
     }
 
@@ -149,7 +153,14 @@ impl FuncError {
         FuncError {
             message: message.into(),
             arg: Some(index),
+            invalid_call: false,
         }
+    }
+
+    /// Marks the error as a wrong call rather than a failure of the function.
+    pub fn invalid_call(mut self) -> FuncError {
+        self.invalid_call = true;
+        self
     }
 }
 
@@ -221,17 +232,20 @@ pub fn call(function: &Function, ctx: &FuncContext, args: Vec<Value>) -> FuncRes
     for (i, arg) in args.into_iter().enumerate() {
         let p = param_at(function, i);
         if arg.is_null() && !p.allow_null {
-            return Err(FuncError::arg(
-                i,
-                format!("argument \"{}\" must not be null", p.name),
-            ));
+            return Err(
+                FuncError::arg(i, format!("argument \"{}\" must not be null", p.name))
+                    .invalid_call(),
+            );
         }
         let ty = p.ty.to_type();
         let arg = convert(arg, &ty).map_err(|e| {
-            redact(FuncError::arg(
-                i,
-                format!("invalid value for \"{}\" parameter: {e}", p.name),
-            ))
+            redact(
+                FuncError::arg(
+                    i,
+                    format!("invalid value for \"{}\" parameter: {e}", p.name),
+                )
+                .invalid_call(),
+            )
         })?;
         converted.push(arg);
     }
@@ -338,5 +352,6 @@ fn check_arity(function: &Function, given: usize) -> Result<(), FuncError> {
         "function \"{}\" expects {expected} argument{plural}, but {given} {} given",
         function.name,
         if given == 1 { "was" } else { "were" }
-    )))
+    ))
+    .invalid_call())
 }

@@ -425,6 +425,7 @@ fn formatlist(_: &FuncContext, args: Vec<Value>) -> FuncResult {
         let s = format_values(spec, &plain).map_err(|e| FuncError {
             message: format!("error on format iteration {n}: {}", e.message),
             arg: None,
+            invalid_call: false,
         })?;
         out.push(Value::String(s).mark_if(sensitive));
     }
