@@ -50,6 +50,7 @@ pub fn analyse(request: &AnalysisRequest) -> Analysis {
     let mut timer = PhaseTimer::from_env();
     let mut sources = SourceMap::new();
     let (config, mut diagnostics) = load::load_stack(&request.stack_dir, &mut sources);
+    diagnostics.extend(crate::lang::meta_check::check(&config));
     timer.phase("load");
     let (given, var_diagnostics) = inputs::collect(config.root(), &request.vars, &mut sources);
     diagnostics.extend(var_diagnostics);

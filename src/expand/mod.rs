@@ -246,7 +246,7 @@ pub fn expand(
     // With cycles (reported by the graph builder) nothing can be evaluated in order.
     if let Ok(order) = graph.evaluation_order() {
         for id in order {
-            let node = graph.node(id);
+            let node = graph.node(*id);
             walk.visit(&node.path, node.module, &node.kind);
         }
     }

@@ -102,11 +102,28 @@ pub enum EdgeKind {
     Expansion,
 }
 
+/// A declaration within its module, by position (so that lookups allocate nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Decl {
+    Variable(usize),
+    Local(usize),
+    Resource(usize),
+    Call(usize),
+    Output(usize),
+    Provider(usize),
+}
+
+/// Identifies one static module path (`[]`, `[vpc]`, `[vpc, subnets]`, ...).
+type PathId = u32;
+
 /// The graph: `edges[a] -> b` means a depends on b.
 #[derive(Debug, Default)]
 pub struct Graph {
     pub graph: DiGraph<Node, EdgeKind>,
-    index: HashMap<Node, NodeIndex>,
+    index: HashMap<(PathId, Decl), NodeIndex>,
+    path_ids: HashMap<ModulePath, PathId>,
+    /// The evaluation order, or the cycles that prevent one; computed once when the graph is built.
+    order: Option<Result<Vec<NodeIndex>, Vec<Vec<NodeIndex>>>>,
 }
 
 impl Graph {
@@ -114,12 +131,20 @@ impl Graph {
         &self.graph[id]
     }
 
-    pub fn find(&self, node: &Node) -> Option<NodeIndex> {
-        self.index.get(node).copied()
+    fn lookup(&self, path: PathId, decl: Decl) -> Option<NodeIndex> {
+        self.index.get(&(path, decl)).copied()
     }
 
     /// Nodes in an order where every node comes after its dependencies; `Err` lists the cycles.
-    pub fn evaluation_order(&self) -> Result<Vec<NodeIndex>, Vec<Vec<NodeIndex>>> {
+    pub fn evaluation_order(&self) -> Result<&[NodeIndex], &[Vec<NodeIndex>]> {
+        match &self.order {
+            Some(Ok(order)) => Ok(order),
+            Some(Err(cycles)) => Err(cycles),
+            None => Ok(&[]),
+        }
+    }
+
+    fn compute_order(&self) -> Result<Vec<NodeIndex>, Vec<Vec<NodeIndex>>> {
         match petgraph::algo::toposort(&self.graph, None) {
             Ok(mut order) => {
                 order.reverse();
@@ -137,12 +162,12 @@ impl Graph {
         self.graph.neighbors(id)
     }
 
-    fn add(&mut self, node: Node) -> NodeIndex {
-        if let Some(id) = self.index.get(&node) {
+    fn add(&mut self, path: PathId, decl: Decl, node: Node) -> NodeIndex {
+        if let Some(id) = self.index.get(&(path, decl)) {
             return *id;
         }
-        let id = self.graph.add_node(node.clone());
-        self.index.insert(node, id);
+        let id = self.graph.add_node(node);
+        self.index.insert((path, decl), id);
         id
     }
 }
@@ -155,17 +180,20 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
         diagnostics: Diagnostics::new(),
         pending: Vec::new(),
         references: HashMap::new(),
+        children: HashMap::new(),
     };
     builder.add_module(Vec::new(), Config::ROOT, 0);
     let pending = std::mem::take(&mut builder.pending);
     for (from, path, module, deps) in pending {
-        builder.connect(from, &path, module, deps);
+        builder.connect(from, path, module, deps);
     }
-    if let Err(cycles) = builder.graph.evaluation_order() {
+    let order = builder.graph.compute_order();
+    if let Err(cycles) = &order {
         for cycle in cycles {
-            builder.report_cycle(&cycle);
+            builder.report_cycle(cycle);
         }
     }
+    builder.graph.order = Some(order);
     (builder.graph, builder.diagnostics)
 }
 
@@ -174,7 +202,7 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
 struct Dependencies<'c> {
     exprs: Vec<(&'c Expr, Vec<String>)>,
     /// Extra edges that do not come from references (a child variable on its module call).
-    direct: Vec<Node>,
+    direct: Vec<(PathId, Decl)>,
     /// Whether `count.index` / `each.*` are available to these expressions.
     has_count: bool,
     has_for_each: bool,
@@ -189,7 +217,9 @@ struct Builder<'c> {
     references: HashMap<*const Expr, Rc<[FoundOrError]>>,
     graph: Graph,
     diagnostics: Diagnostics,
-    pending: Vec<(NodeIndex, ModulePath, ModuleId, Dependencies<'c>)>,
+    pending: Vec<(NodeIndex, PathId, ModuleId, Dependencies<'c>)>,
+    /// The path of each module call's child: (caller path, call position) → child path.
+    children: HashMap<(PathId, usize), PathId>,
 }
 
 /// Nesting deeper than this is a module that calls itself through a chain of calls.
@@ -200,13 +230,19 @@ impl<'c> Builder<'c> {
     fn add_module(&mut self, path: ModulePath, id: ModuleId, depth: usize) -> Vec<NodeIndex> {
         let first_new = self.graph.graph.node_count();
         let module = self.config.module(id);
+        let path_id = self.graph.path_ids.len() as PathId;
+        self.graph.path_ids.insert(path.clone(), path_id);
         let node = |kind| Node {
             path: path.clone(),
             module: id,
             kind,
         };
-        for var in module.variables.values() {
-            let n = self.graph.add(node(NodeKind::Variable(var.name.clone())));
+        for (i, var) in module.variables.values().enumerate() {
+            let n = self.graph.add(
+                path_id,
+                Decl::Variable(i),
+                node(NodeKind::Variable(var.name.clone())),
+            );
             let mut exprs: Vec<(&Expr, Vec<String>)> = var
                 .validations
                 .iter()
@@ -217,7 +253,7 @@ impl<'c> Builder<'c> {
             }
             self.pending.push((
                 n,
-                path.clone(),
+                path_id,
                 id,
                 Dependencies {
                     exprs,
@@ -227,20 +263,28 @@ impl<'c> Builder<'c> {
                 },
             ));
         }
-        for local in module.locals.values() {
-            let n = self.graph.add(node(NodeKind::Local(local.name.clone())));
+        for (i, local) in module.locals.values().enumerate() {
+            let n = self.graph.add(
+                path_id,
+                Decl::Local(i),
+                node(NodeKind::Local(local.name.clone())),
+            );
             self.pending
-                .push((n, path.clone(), id, plain(vec![&local.expr])));
+                .push((n, path_id, id, plain(vec![&local.expr])));
         }
-        for provider in &module.providers {
-            let n = self.graph.add(node(NodeKind::Provider {
-                name: provider.name.clone(),
-                alias: provider.alias.clone(),
-            }));
+        for (i, provider) in module.providers.iter().enumerate() {
+            let n = self.graph.add(
+                path_id,
+                Decl::Provider(i),
+                node(NodeKind::Provider {
+                    name: provider.name.clone(),
+                    alias: provider.alias.clone(),
+                }),
+            );
             let exprs = body_exprs(&provider.body, &[]);
             self.pending.push((
                 n,
-                path.clone(),
+                path_id,
                 id,
                 Dependencies {
                     exprs,
@@ -250,12 +294,16 @@ impl<'c> Builder<'c> {
                 },
             ));
         }
-        for resource in module.resources.values() {
-            let n = self.graph.add(node(NodeKind::Resource {
-                mode: resource.mode,
-                type_name: resource.type_name.clone(),
-                name: resource.name.clone(),
-            }));
+        for (i, resource) in module.resources.values().enumerate() {
+            let n = self.graph.add(
+                path_id,
+                Decl::Resource(i),
+                node(NodeKind::Resource {
+                    mode: resource.mode,
+                    type_name: resource.type_name.clone(),
+                    name: resource.name.clone(),
+                }),
+            );
             let mut exprs = body_exprs(&resource.body, &[]);
             for e in [&resource.count, &resource.for_each, &resource.depends_on]
                 .into_iter()
@@ -267,24 +315,21 @@ impl<'c> Builder<'c> {
             if let Some(e) = &lifecycle.replace_triggered_by {
                 exprs.push((e, vec![]));
             }
-            let mut direct = Vec::new();
-            if let Some(p) = &resource.provider {
-                direct.push(node(NodeKind::Provider {
-                    name: p.name.clone(),
-                    alias: p.alias.clone(),
-                }));
-            } else {
-                let provider = node(NodeKind::Provider {
-                    name: resource.provider_name().to_string(),
-                    alias: None,
-                });
-                if self.graph.find(&provider).is_some() {
-                    direct.push(provider);
-                }
-            }
+            // The provider configuration it uses (when declared in this module).
+            let (provider_name, alias) = match &resource.provider {
+                Some(p) => (p.name.as_str(), p.alias.as_deref()),
+                None => (resource.provider_name(), None),
+            };
+            let direct = module
+                .providers
+                .iter()
+                .position(|p| p.name == provider_name && p.alias.as_deref() == alias)
+                .map(|i| (path_id, Decl::Provider(i)))
+                .into_iter()
+                .collect();
             self.pending.push((
                 n,
-                path.clone(),
+                path_id,
                 id,
                 Dependencies {
                     exprs,
@@ -294,24 +339,29 @@ impl<'c> Builder<'c> {
                 },
             ));
         }
-        for output in module.outputs.values() {
-            let n = self.graph.add(node(NodeKind::Output(output.name.clone())));
+        for (i, output) in module.outputs.values().enumerate() {
+            let n = self.graph.add(
+                path_id,
+                Decl::Output(i),
+                node(NodeKind::Output(output.name.clone())),
+            );
             let exprs = [&output.value, &output.depends_on]
                 .into_iter()
                 .flatten()
                 .collect();
-            self.pending.push((n, path.clone(), id, plain(exprs)));
+            self.pending.push((n, path_id, id, plain(exprs)));
         }
-        for call in module.module_calls.values() {
-            let call_node = self
-                .graph
-                .add(node(NodeKind::ModuleCall(call.name.clone())));
+        for (call_index, call) in module.module_calls.values().enumerate() {
+            let call_node = self.graph.add(
+                path_id,
+                Decl::Call(call_index),
+                node(NodeKind::ModuleCall(call.name.clone())),
+            );
             let exprs = [&call.count, &call.for_each, &call.depends_on]
                 .into_iter()
                 .flatten()
                 .collect();
-            self.pending
-                .push((call_node, path.clone(), id, plain(exprs)));
+            self.pending.push((call_node, path_id, id, plain(exprs)));
             let Some(child) = call.module else { continue };
             if depth >= MAX_MODULE_DEPTH {
                 self.diagnostics.push(
@@ -329,28 +379,30 @@ impl<'c> Builder<'c> {
             }
             let mut child_path = path.clone();
             child_path.push(call.name.clone());
-            for inner in self.add_module(child_path.clone(), child, depth + 1) {
+            let child_path_id = self.graph.path_ids.len() as PathId;
+            self.children.insert((path_id, call_index), child_path_id);
+            for inner in self.add_module(child_path, child, depth + 1) {
                 self.graph
                     .graph
                     .update_edge(inner, call_node, EdgeKind::Expansion);
             }
             // Each input becomes the child's variable value, evaluated in this (the parent's) scope.
+            let child_module = self.config.module(child);
             for input in &call.inputs {
-                let var_node = Node {
-                    path: child_path.clone(),
-                    module: child,
-                    kind: NodeKind::Variable(input.name.clone()),
-                };
-                let Some(var_id) = self.graph.find(&var_node) else {
+                let var_id = child_module
+                    .variables
+                    .get_index_of(&input.name)
+                    .and_then(|i| self.graph.lookup(child_path_id, Decl::Variable(i)));
+                let Some(var_id) = var_id else {
                     continue; // reported by validation: the module has no such variable
                 };
                 self.pending.push((
                     var_id,
-                    path.clone(),
+                    path_id,
                     id,
                     Dependencies {
                         exprs: vec![(&input.expr, vec![])],
-                        direct: vec![node(NodeKind::ModuleCall(call.name.clone()))],
+                        direct: vec![(path_id, Decl::Call(call_index))],
                         has_count: call.count.is_some(),
                         has_for_each: call.for_each.is_some(),
                     },
@@ -362,15 +414,9 @@ impl<'c> Builder<'c> {
             .collect()
     }
 
-    fn connect(
-        &mut self,
-        from: NodeIndex,
-        path: &ModulePath,
-        module_id: ModuleId,
-        deps: Dependencies,
-    ) {
-        for direct in &deps.direct {
-            if let Some(to) = self.graph.find(direct) {
+    fn connect(&mut self, from: NodeIndex, path: PathId, module_id: ModuleId, deps: Dependencies) {
+        for (direct_path, decl) in &deps.direct {
+            if let Some(to) = self.graph.lookup(*direct_path, *decl) {
                 self.graph.graph.update_edge(from, to, EdgeKind::Reference);
             }
         }
@@ -422,7 +468,7 @@ impl<'c> Builder<'c> {
     /// The nodes a reference points at, or a diagnostic when it points at nothing.
     fn targets(
         &mut self,
-        path: &ModulePath,
+        path: PathId,
         module_id: ModuleId,
         found: &FoundReference,
         expr: &Expr,
@@ -430,68 +476,45 @@ impl<'c> Builder<'c> {
     ) -> Vec<NodeIndex> {
         let module = self.config.module(module_id);
         let span = Span::new(expr.file, found.range.clone().unwrap_or(0..0));
-        let node = |kind| Node {
-            path: path.clone(),
-            module: module_id,
-            kind,
-        };
         if let Some(d) = undeclared(module, &found.reference, &span) {
             self.diagnostics.push(d);
             return Vec::new();
         }
+        let at = |decl: Option<Decl>| -> Vec<NodeIndex> {
+            decl.and_then(|d| self.graph.lookup(path, d))
+                .into_iter()
+                .collect()
+        };
         match &found.reference {
             Reference::Var(name) => {
-                return self
-                    .graph
-                    .find(&node(NodeKind::Variable(name.clone())))
-                    .into_iter()
-                    .collect();
+                return at(module.variables.get_index_of(name).map(Decl::Variable))
             }
-            Reference::Local(name) => {
-                return self
-                    .graph
-                    .find(&node(NodeKind::Local(name.clone())))
-                    .into_iter()
-                    .collect();
-            }
+            Reference::Local(name) => return at(module.locals.get_index_of(name).map(Decl::Local)),
             Reference::Resource {
                 mode,
                 type_name,
                 name,
             } => {
-                return self
-                    .graph
-                    .find(&node(NodeKind::Resource {
-                        mode: *mode,
-                        type_name: type_name.clone(),
-                        name: name.clone(),
-                    }))
-                    .into_iter()
-                    .collect();
+                return at(module
+                    .resource_index(*mode, type_name, name)
+                    .map(Decl::Resource))
             }
             Reference::Module(name) => {
-                let Some(call) = module.module_calls.get(name) else {
+                let Some((call_index, _, call)) = module.module_calls.get_full(name) else {
                     return Vec::new();
                 };
-                let Some(child) = call.module else {
-                    return Vec::new();
+                let mut targets = at(Some(Decl::Call(call_index)));
+                let (Some(child), Some(child_path)) =
+                    (call.module, self.children.get(&(path, call_index)).copied())
+                else {
+                    return targets;
                 };
                 let child_module = self.config.module(child);
-                let mut child_path = path.clone();
-                child_path.push(name.clone());
-                let out_node = |output: &str| Node {
-                    path: child_path.clone(),
-                    module: child,
-                    kind: NodeKind::Output(output.to_string()),
-                };
-                let mut targets: Vec<NodeIndex> = self
-                    .graph
-                    .find(&node(NodeKind::ModuleCall(name.clone())))
-                    .into_iter()
-                    .collect();
                 match found.attributes.first() {
                     Some(output) if child_module.outputs.contains_key(output) => {
-                        targets.extend(self.graph.find(&out_node(output)));
+                        let i = child_module.outputs.get_index_of(output);
+                        targets
+                            .extend(i.and_then(|i| self.graph.lookup(child_path, Decl::Output(i))));
                     }
                     Some(output) => {
                         let mut d = Diagnostic::error(
@@ -518,8 +541,8 @@ impl<'c> Builder<'c> {
                         self.diagnostics.push(d);
                     }
                     None => {
-                        for output in child_module.outputs.keys() {
-                            targets.extend(self.graph.find(&out_node(output)));
+                        for i in 0..child_module.outputs.len() {
+                            targets.extend(self.graph.lookup(child_path, Decl::Output(i)));
                         }
                     }
                 }

@@ -211,8 +211,24 @@ pub struct Module {
 
 impl Module {
     pub fn resource(&self, mode: ResourceMode, type_name: &str, name: &str) -> Option<&Resource> {
+        self.resources.get(&ResourceKeyRef(mode, type_name, name))
+    }
+
+    /// The position of a resource in `resources`.
+    pub fn resource_index(&self, mode: ResourceMode, type_name: &str, name: &str) -> Option<usize> {
         self.resources
-            .get(&(mode, type_name.to_string(), name.to_string()))
+            .get_index_of(&ResourceKeyRef(mode, type_name, name))
+    }
+}
+
+/// A borrowed form of a resource key, so that lookups need no allocation. Its derived hash
+/// equals the tuple's (fields hash in order, and `&str` hashes like `String`).
+#[derive(Hash)]
+struct ResourceKeyRef<'a>(ResourceMode, &'a str, &'a str);
+
+impl indexmap::Equivalent<(ResourceMode, String, String)> for ResourceKeyRef<'_> {
+    fn equivalent(&self, key: &(ResourceMode, String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
     }
 }
 

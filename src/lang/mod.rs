@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod functions;
 pub mod load;
+pub mod meta_check;
 pub mod reference;
 pub mod source;
 pub mod syntax_hint;
