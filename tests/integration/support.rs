@@ -39,10 +39,18 @@ pub fn validate(dir: &Path) -> (Diagnostics, String) {
     (analysis.diagnostics, text)
 }
 
-/// A resolver with fixed variables, for evaluator tests.
-pub struct Vars(pub HashMap<String, Value>);
+/// A resolver with fixed variables, for evaluator tests. With `borrowing`, it also lends stored
+/// values (the evaluator's copy-free path); without, every reference is resolved by copy.
+pub struct Vars(pub HashMap<String, Value>, pub bool);
 
 impl Resolver for Vars {
+    fn lookup(&self, reference: &Reference) -> Option<&Value> {
+        match reference {
+            Reference::Var(name) if self.1 => self.0.get(name),
+            _ => None,
+        }
+    }
+
     fn resolve(&self, reference: &Reference, span: Span) -> Result<Value, Box<Diagnostic>> {
         match reference {
             Reference::Var(name) => self.0.get(name).cloned().ok_or_else(|| {
@@ -65,6 +73,10 @@ impl Resolver for Vars {
 
 /// The variables every evaluator test can use.
 pub fn test_vars() -> Vars {
+    test_vars_borrowing(true)
+}
+
+pub fn test_vars_borrowing(borrowing: bool) -> Vars {
     let mut vars = HashMap::new();
     vars.insert("name".into(), Value::string("plat"));
     vars.insert("n".into(), Value::Number(3.0));
@@ -98,23 +110,56 @@ pub fn test_vars() -> Vars {
     );
     vars.insert("flag".into(), Value::Bool(true));
     vars.insert("nothing".into(), Value::Null);
-    Vars(vars)
+    vars.insert(
+        "subnets".into(),
+        Value::Tuple(
+            (0..3)
+                .map(|i| {
+                    Value::Object(
+                        [
+                            ("id".to_string(), Value::string(format!("subnet-{i}"))),
+                            (
+                                "tags".to_string(),
+                                Value::Object(
+                                    [("az".to_string(), Value::string(format!("az{i}")))].into(),
+                                ),
+                            ),
+                        ]
+                        .into(),
+                    )
+                })
+                .collect(),
+        ),
+    );
+    Vars(vars, borrowing)
 }
 
 /// Evaluates one expression with the test variables; returns the value shown with its marks
 /// (`sensitive(...)`, `unknown(type)`), or `error: message`.
+///
+/// Both resolution paths (borrowed and copied) must agree; a difference panics.
 pub fn eval_marked(source: &str) -> String {
     let expr = match hcl_edit::parser::parse_expr(source) {
         Ok(e) => e,
         Err(e) => return format!("syntax error: {}", e.message()),
     };
-    let vars = test_vars();
     let ctx = FuncContext::new(repo_root().join("tests/fixtures/files"));
-    let mut evaluator = Evaluator::new(&vars, &ctx);
-    match evaluator.eval_in(FileId(0), &expr) {
-        Ok(v) => show(&v),
-        Err(d) => format!("error: {}", d.message),
-    }
+    let results: Vec<String> = [true, false]
+        .into_iter()
+        .map(|borrowing| {
+            let vars = test_vars_borrowing(borrowing);
+            let mut evaluator = Evaluator::new(&vars, &ctx);
+            match evaluator.eval_in(FileId(0), &expr) {
+                Ok(v) => show(&v),
+                Err(d) => format!("error: {}", d.message),
+            }
+        })
+        .collect();
+    assert_eq!(
+        results[0], results[1],
+        "borrowed and copied evaluation differ for {source}"
+    );
+    results[0].clone()
 }
 
 /// A compact rendering that shows marks instead of masking them (tests only).

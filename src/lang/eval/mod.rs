@@ -257,6 +257,22 @@ impl<'a> Evaluator<'a> {
                 self.span(call.name.name.span().or(span)),
             )));
         };
+        // `length(aws_subnet.x)` counts a stored collection without copying it.
+        if full_name == "length" && call.args.len() == 1 && !call.args.expand_final() {
+            if let Some(arg) = call.args.iter().next() {
+                if let Some(stored) = self.borrow_expr(arg)? {
+                    match stored {
+                        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+                            return Ok(Value::Number(items.len() as f64))
+                        }
+                        Value::Map(entries) | Value::Object(entries) => {
+                            return Ok(Value::Number(entries.len() as f64))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
         let mut args = Vec::with_capacity(call.args.len());
         let arg_spans: Vec<Option<std::ops::Range<usize>>> =
             call.args.iter().map(|a| a.span()).collect();
@@ -453,8 +469,7 @@ impl<'a> Evaluator<'a> {
                 let rest = &operators[consumed..];
                 let resolver: &'a dyn Resolver = self.resolver;
                 if let Some(stored) = resolver.lookup(&reference) {
-                    let (reached, used) = self.descend(stored, rest)?;
-                    return self.apply_operators(reached.clone(), &rest[used..]);
+                    return self.apply_borrowed(stored, rest);
                 }
                 let span = self.span(range);
                 let base = self.resolver.resolve(&reference, span)?;
@@ -482,6 +497,58 @@ impl<'a> Evaluator<'a> {
                     .help(e.help),
             )),
         }
+    }
+
+    /// Applies operators to a stored value, copying only what the result needs: attribute and
+    /// index steps walk the borrowed value, and a splat over a borrowed list copies just the
+    /// selected attribute of each element (`aws_subnet.x[*].id` does not copy every subnet).
+    fn apply_borrowed(
+        &mut self,
+        value: &'a Value,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> EvalResult {
+        let (reached, used) = self.descend(value, operators)?;
+        let rest = &operators[used..];
+        let is_splat = matches!(
+            rest.first().map(|o| o.value()),
+            Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_))
+        );
+        let items = match reached {
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) if is_splat => items,
+            _ => return self.apply_operators(reached.clone(), rest),
+        };
+        let end = splat_end(rest, 0);
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(self.apply_borrowed(item, &rest[1..end])?);
+        }
+        self.apply_operators(Value::Tuple(out), &rest[end..])
+    }
+
+    /// A stored value that an expression denotes exactly (`aws_subnet.x`, `var.tags["a"]`),
+    /// borrowed; `None` when the expression is anything else.
+    fn borrow_expr(&mut self, expr: &Expression) -> Result<Option<&'a Value>, Box<Diagnostic>> {
+        let (root, operators, range) = match expr {
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(v) => (v.as_str(), t.operators.as_slice(), t.span()),
+                _ => return Ok(None),
+            },
+            Expression::Variable(v) => (v.as_str(), &[][..], v.span()),
+            _ => return Ok(None),
+        };
+        if self.iterators.iter().any(|(n, _)| n == root) {
+            return Ok(None);
+        }
+        let Ok(Some((reference, consumed))) = parse_reference(root, operators, range) else {
+            return Ok(None);
+        };
+        let resolver: &'a dyn Resolver = self.resolver;
+        let Some(stored) = resolver.lookup(&reference) else {
+            return Ok(None);
+        };
+        let rest = &operators[consumed..];
+        let (reached, used) = self.descend(stored, rest)?;
+        Ok((used == rest.len()).then_some(reached))
     }
 
     /// Follows attribute and index operators through a borrowed value as far as they lead to an
@@ -546,17 +613,7 @@ impl<'a> Evaluator<'a> {
                     value = self.index(value, Value::Number(**n as f64), n.span())?;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                    let full = matches!(op.value(), TraversalOperator::FullSplat(_));
-                    // An attribute splat applies only the attribute accesses that follow it.
-                    let end = if full {
-                        operators.len()
-                    } else {
-                        operators[i + 1..]
-                            .iter()
-                            .position(|o| !matches!(o.value(), TraversalOperator::GetAttr(_)))
-                            .map(|p| i + 1 + p)
-                            .unwrap_or(operators.len())
-                    };
+                    let end = splat_end(operators, i);
                     value = self.splat(value, &operators[i + 1..end])?;
                     i = end;
                     continue;
@@ -896,6 +953,19 @@ impl<'a> Evaluator<'a> {
         }
         Ok(false)
     }
+}
+
+/// Where the operators a splat at `at` applies to each element end: a full splat (`[*]`) takes
+/// all the rest, an attribute splat (`.*`) only the attribute accesses right after it.
+fn splat_end(operators: &[hcl_edit::Decorated<TraversalOperator>], at: usize) -> usize {
+    if matches!(operators[at].value(), TraversalOperator::FullSplat(_)) {
+        return operators.len();
+    }
+    operators[at + 1..]
+        .iter()
+        .position(|o| !matches!(o.value(), TraversalOperator::GetAttr(_)))
+        .map(|p| at + 1 + p)
+        .unwrap_or(operators.len())
 }
 
 /// The diagnostic for a call of a function that does not exist (shared with the static check, so
