@@ -135,19 +135,34 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let file = self.sources.add(&path, text);
-            module.files.push(file);
             match outcome {
-                Some(Ok(body)) => {
+                Some(Parsed::Whole(Ok(body))) => {
+                    let file = self.sources.add(&path, text);
+                    module.files.push(file);
                     let mut decoder = Decoder {
                         file,
                         diagnostics: &mut self.diagnostics,
                     };
                     decoder.decode_file(body, &mut module);
                 }
-                Some(Err(err)) => {
-                    let text = self.sources.get(file).text.clone();
+                Some(Parsed::Whole(Err(err))) => {
+                    let file = self.sources.add(&path, text.clone());
+                    module.files.push(file);
                     self.diagnostics.push(syntax_error(file, &text, &err))
+                }
+                Some(Parsed::Chunks(chunks)) => {
+                    // Each chunk is registered as a view of the file, so positions still read
+                    // as lines of the whole file.
+                    for (range, lines_before, body) in chunks {
+                        let chunk: Arc<str> = Arc::from(&text[range]);
+                        let file = self.sources.add_view(&path, chunk, lines_before);
+                        module.files.push(file);
+                        let mut decoder = Decoder {
+                            file,
+                            diagnostics: &mut self.diagnostics,
+                        };
+                        decoder.decode_file(body, &mut module);
+                    }
                 }
                 None => {}
             }
@@ -217,17 +232,77 @@ impl Loader<'_> {
     }
 }
 
-type ParseOutcome = Result<HclBody, hcl_edit::parser::Error>;
-
 /// A file's path, its text (or why it could not be read), and its parse.
-type ParsedFile = (
-    PathBuf,
-    Result<Arc<str>, std::io::Error>,
-    Option<ParseOutcome>,
-);
+type ParsedFile = (PathBuf, Result<Arc<str>, std::io::Error>, Option<Parsed>);
 
-fn parse_file(text: &str) -> ParseOutcome {
-    hcl_edit::parser::parse_body(text)
+/// A parsed file: whole, or (when large) in chunks of whole top-level blocks parsed in parallel.
+enum Parsed {
+    Whole(Result<HclBody, hcl_edit::parser::Error>),
+    /// (byte range in the file, number of lines before the chunk, its parse).
+    Chunks(Vec<(std::ops::Range<usize>, usize, HclBody)>),
+}
+
+/// Files larger than this are parsed in chunks, in parallel.
+const CHUNK_THRESHOLD: usize = 128 * 1024;
+
+/// Parses a file. A large file is cut before top-level blocks (lines starting with `resource`,
+/// `module`, ... in column 0) and the pieces parsed in parallel; if any piece fails (say, the
+/// cut fell inside a heredoc, or the file has a syntax error), the whole file is parsed as one so
+/// that results and messages are exactly those of a single parse.
+fn parse_file(text: &str) -> Parsed {
+    if text.len() > CHUNK_THRESHOLD {
+        let cuts = chunk_boundaries(text, rayon::current_num_threads() * 4);
+        if cuts.len() > 2 {
+            let ranges: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+            let parsed: Result<Vec<HclBody>, _> = ranges
+                .par_iter()
+                .map(|r| hcl_edit::parser::parse_body(&text[r.clone()]))
+                .collect();
+            if let Ok(bodies) = parsed {
+                let mut lines_before = 0;
+                let mut counted_to = 0;
+                let chunks = ranges
+                    .into_iter()
+                    .zip(bodies)
+                    .map(|(range, body)| {
+                        lines_before += text[counted_to..range.start].matches('\n').count();
+                        counted_to = range.start;
+                        (range, lines_before, body)
+                    })
+                    .collect();
+                return Parsed::Chunks(chunks);
+            }
+        }
+    }
+    Parsed::Whole(hcl_edit::parser::parse_body(text))
+}
+
+/// Byte offsets that cut `text` into about `pieces` chunks at the starts of top-level blocks,
+/// including 0 and the end.
+fn chunk_boundaries(text: &str, pieces: usize) -> Vec<usize> {
+    const STARTS: &[&str] = &[
+        "resource ",
+        "data ",
+        "module ",
+        "variable ",
+        "output ",
+        "locals ",
+        "locals{",
+        "provider ",
+    ];
+    let target = (text.len() / pieces.max(1)).max(16 * 1024);
+    let mut cuts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let last = cuts.last().copied().unwrap_or(0);
+        if start - last >= target && STARTS.iter().any(|k| line.starts_with(k)) {
+            cuts.push(start);
+        }
+    }
+    cuts.push(text.len());
+    cuts
 }
 
 fn syntax_error(file: FileId, text: &str, err: &hcl_edit::parser::Error) -> Diagnostic {

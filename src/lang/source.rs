@@ -28,6 +28,9 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// Lines of the real file before `text` when this is a view of part of a file (a chunk of a
+    /// large file parsed in parallel); 0 otherwise.
+    line_offset: usize,
 }
 
 impl SourceFile {
@@ -44,7 +47,7 @@ impl SourceFile {
             .get(start..offset)
             .map(|s| s.chars().count())
             .unwrap_or(offset - start);
-        (line + 1, col + 1)
+        (self.line_offset + line + 1, col + 1)
     }
 
     /// The text of a byte range (empty when the range is not on character boundaries).
@@ -65,6 +68,12 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, path: &Path, text: Arc<str>) -> FileId {
+        self.add_view(path, text, 0)
+    }
+
+    /// Adds part of a file that starts after `line_offset` lines; positions in it are reported as
+    /// lines of the whole file.
+    pub fn add_view(&mut self, path: &Path, text: Arc<str>, line_offset: usize) -> FileId {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -74,6 +83,7 @@ impl SourceMap {
             name: display_name(path),
             text,
             line_starts,
+            line_offset,
         });
         id
     }
@@ -153,6 +163,7 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
         line_index: usize,
     ) -> Result<Range<usize>, codespan_reporting::files::Error> {
         let file = self.get(id);
+        let line_index = line_index.saturating_sub(file.line_offset);
         let start = *file.line_starts.get(line_index).ok_or(
             codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
