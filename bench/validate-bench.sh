@@ -140,23 +140,57 @@ time_runs() {
 STATUS=0
 IFS=',' read -r -a SIZE_LIST <<<"$SIZES"
 
-for n in "${SIZE_LIST[@]}"; do
-    dir="$OUT/plat-$n"
-    echo "== N=$n"
-    python3 "$ROOT/bench/gen_stack.py" --resources "$n" --modules "$MODULES" --out "$dir" | sed 's/^/   /' \
-        || { echo "validate-bench.sh: gen_stack.py failed" >&2; exit 1; }
-    # One run first: a failing validate is an error, shown in full.
+TFBENCH_DIR="${TFBENCH_DIR:-$ROOT/../shared/bench/tfbench}"
+
+# tfbench_to_plat SRC DST: the Terraform kit's config as a plat stack (terraform_data -> plat_data).
+tfbench_to_plat() {
+    local src="$1" dst="$2" f
+    rm -rf "$dst"
+    (cd "$src" && find . -name '*.tf') | while read -r f; do
+        mkdir -p "$dst/$(dirname "$f")"
+        sed -e 's/^terraform {/plat {/' -e 's/required_version = ">= 1.4"/required_version = ">= 0.1"/' \
+            -e 's/terraform_data/plat_data/g' "$src/$f" >"$dst/${f%.tf}.hcl"
+    done
+}
+
+# validate_shape LABEL DIR: check once (a failure is shown in full), then time RUNS runs.
+validate_shape() {
+    local label="$1" dir="$2"
     if ! "$PLAT" validate --color never "$dir" >"$TMP/check.log" 2>&1; then
         echo "   plat validate FAILED on $dir:" >&2
         head -c 8000 "$TMP/check.log" >&2
-        STATUS=1
-        continue
+        return 1
     fi
-    time_runs "plat-validate-$n" "$dir" "$PLAT" validate --color never "$dir" || STATUS=1
+    time_runs "$label" "$dir" "$PLAT" validate --color never "$dir"
+}
+
+for n in "${SIZE_LIST[@]}"; do
+    echo "== N=$n"
+    # Shape 1: M calls of one module whose resources use count/for_each (small files).
+    dir="$OUT/plat-$n"
+    python3 "$ROOT/bench/gen_stack.py" --resources "$n" --modules "$MODULES" --out "$dir" | sed 's/^/   /' \
+        || { echo "validate-bench.sh: gen_stack.py failed" >&2; exit 1; }
+    validate_shape "plat-validate-modules-count-$n" "$dir" || STATUS=1
+    # Shape 2: the same, with every instance a distinct resource block (one large module file).
+    dir="$OUT/plat-$n-unrolled"
+    python3 "$ROOT/bench/gen_stack.py" --resources "$n" --modules "$MODULES" --out "$dir" --unrolled \
+        | sed 's/^/   /' || { echo "validate-bench.sh: gen_stack.py failed" >&2; exit 1; }
+    validate_shape "plat-validate-modules-unrolled-$n" "$dir" || STATUS=1
+    # Shapes 3 and 4: the Terraform kit's own configs (the figures in shared/bench/tf-peer.md).
+    if [ -f "$TFBENCH_DIR/gen.py" ]; then
+        for shape in independent fanout; do
+            python3 "$TFBENCH_DIR/gen.py" --n "$n" --shape "$shape" --out "$OUT/tfbench-$shape-$n" >/dev/null \
+                || { echo "validate-bench.sh: tfbench gen.py failed" >&2; exit 1; }
+            tfbench_to_plat "$OUT/tfbench-$shape-$n" "$OUT/plat-tfbench-$shape-$n"
+            echo "   tfbench $shape: $(du -sk "$OUT/plat-tfbench-$shape-$n" | cut -f1) KiB of .hcl"
+            validate_shape "plat-validate-tfbench-$shape-$n" "$OUT/plat-tfbench-$shape-$n" || STATUS=1
+        done
+    else
+        echo "   (no Terraform kit at $TFBENCH_DIR: tfbench shapes skipped)"
+    fi
 done
 
 if [ "$TERRAFORM" = 1 ]; then
-    TFBENCH_DIR="${TFBENCH_DIR:-$ROOT/../shared/bench/tfbench}"
     TF=()
     if [ -n "${TERRAFORM_BIN:-}" ]; then
         TF=("$TERRAFORM_BIN")
@@ -189,7 +223,14 @@ if [ "$TERRAFORM" = 1 ]; then
                 STATUS=1
                 continue
             fi
-            time_runs "terraform-validate-$n" "$dir" "${TF[@]}" -chdir="$dir" validate -no-color || STATUS=1
+            time_runs "terraform-validate-modules-count-$n" "$dir" "${TF[@]}" -chdir="$dir" validate -no-color || STATUS=1
+            for shape in independent fanout; do
+                dir="$OUT/tfbench-$shape-$n"
+                [ -d "$dir" ] || continue
+                "${TF[@]}" -chdir="$dir" init -input=false -no-color >"$TMP/tf-init.log" 2>&1 || continue
+                time_runs "terraform-validate-tfbench-$shape-$n" "$dir" "${TF[@]}" -chdir="$dir" validate -no-color \
+                    || STATUS=1
+            done
         done
     fi
 fi
