@@ -15,7 +15,7 @@ use crate::providers::{registry, UNCHECKED_PROVIDERS};
 
 pub mod codes {
     pub const UNKNOWN_RESOURCE_TYPE: &str = "plat::schema::unknown_resource_type";
-    pub const UNKNOWN_PROVIDER: &str = "plat::schema::unknown_provider";
+    pub const UNKNOWN_PROVIDER: &str = crate::providers::UNKNOWN_PROVIDER;
     pub const UNSUPPORTED_ARGUMENT: &str = "plat::schema::unsupported_argument";
     pub const COMPUTED_ARGUMENT: &str = "plat::schema::computed_argument";
     pub const MISSING_ARGUMENT: &str = "plat::schema::missing_argument";

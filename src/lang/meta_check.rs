@@ -13,6 +13,7 @@ pub mod codes {
     pub const LIFECYCLE: &str = "plat::lang::invalid_lifecycle";
     pub const TIMEOUTS: &str = "plat::lang::invalid_timeouts";
     pub const PROVIDER_REFERENCE: &str = "plat::lang::undeclared_provider";
+    pub const UNKNOWN_PROVIDER: &str = crate::providers::UNKNOWN_PROVIDER;
 }
 
 /// Operations a `timeouts` block may set.
@@ -21,6 +22,9 @@ const TIMEOUT_OPERATIONS: &[&str] = &["create", "read", "update", "delete"];
 pub fn check(config: &Config) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     for module in &config.modules {
+        for provider in &module.providers {
+            check_provider_name(provider, &mut diagnostics);
+        }
         for resource in module.resources.values() {
             check_lifecycle(resource, &mut diagnostics);
             check_timeouts(resource, &mut diagnostics);
@@ -223,6 +227,28 @@ pub fn parse_duration(s: &str) -> Option<f64> {
         rest = &rest[unit_len..];
     }
     Some(total)
+}
+
+/// A provider block must configure a provider plat has (compiled in, or still to come).
+fn check_provider_name(provider: &crate::lang::config::Provider, diagnostics: &mut Diagnostics) {
+    let registry = registry();
+    let known = registry.provider(&provider.name).is_some()
+        || crate::providers::UNCHECKED_PROVIDERS.contains(&provider.name.as_str());
+    if known {
+        return;
+    }
+    let mut names: Vec<&str> = registry.provider_names();
+    names.extend(crate::providers::UNCHECKED_PROVIDERS);
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_PROVIDER,
+        format!("plat has no provider \"{}\"", provider.name),
+    )
+    .at(provider.span.clone());
+    d = match suggest(&provider.name, names.iter().copied()) {
+        Some(s) => d.help(format!("did you mean \"{s}\"?")),
+        None => d.help(format!("plat's providers are: {}", names.join(", "))),
+    };
+    diagnostics.push(d);
 }
 
 fn check_provider(module: &Module, resource: &Resource, diagnostics: &mut Diagnostics) {

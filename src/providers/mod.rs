@@ -26,6 +26,9 @@ pub const UNCHECKED_PROVIDERS: &[&str] = &[
     "tls",
 ];
 
+/// Diagnostic code for a provider plat does not have (a provider block or a resource type's prefix).
+pub const UNKNOWN_PROVIDER: &str = "plat::schema::unknown_provider";
+
 pub struct Registry {
     providers: Vec<ProviderSchema>,
     resources: HashMap<(ResourceMode, &'static str), (usize, usize)>,
