@@ -441,13 +441,7 @@ where
         );
         return Some(Vec::new());
     };
-    let iterator = block
-        .body
-        .attribute("iterator")
-        .and_then(|a| crate::lang::load::traversal_names(&a.expr.expr))
-        .and_then(|n| n.into_iter().next())
-        .or_else(|| block.labels.first().cloned())
-        .unwrap_or_default();
+    let iterator = block.dynamic_iterator();
     let collection = match evaluator.eval(&for_each.expr) {
         Ok(v) => v,
         Err(d) => {

@@ -703,13 +703,7 @@ pub fn body_exprs<'b>(body: &'b Body, bound: &[String]) -> Vec<(&'b Expr, Vec<St
         .collect();
     for block in &body.blocks {
         if block.kind == "dynamic" {
-            let iterator = block
-                .body
-                .attribute("iterator")
-                .and_then(|a| crate::lang::load::traversal_names(&a.expr.expr))
-                .and_then(|n| n.into_iter().next())
-                .or_else(|| block.labels.first().cloned())
-                .unwrap_or_default();
+            let iterator = block.dynamic_iterator();
             let mut inner_bound = bound.to_vec();
             inner_bound.push(iterator);
             for attr in &block.body.attributes {

@@ -47,6 +47,19 @@ pub struct Block {
     pub body: Body,
 }
 
+impl Block {
+    /// For a `dynamic "NAME"` block: the name its iterator is bound to (`iterator = x`, else
+    /// the block's label).
+    pub fn dynamic_iterator(&self) -> String {
+        self.body
+            .attribute("iterator")
+            .and_then(|a| crate::lang::load::traversal_names(&a.expr.expr))
+            .and_then(|n| n.into_iter().next())
+            .or_else(|| self.labels.first().cloned())
+            .unwrap_or_default()
+    }
+}
+
 /// The contents of a block: attributes and nested blocks, in source order.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
