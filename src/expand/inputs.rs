@@ -88,7 +88,7 @@ pub fn collect(
             let Some(var) = root.variables.get(&name) else {
                 continue;
             };
-            match parse_raw(&raw, &var.ty) {
+            match parse_raw(&raw, &var.ty, var.sensitive) {
                 Ok(value) => {
                     values.insert(
                         name.clone(),
@@ -132,7 +132,7 @@ pub fn collect(
             diagnostics.push(d);
             continue;
         };
-        match parse_raw(raw, &var.ty) {
+        match parse_raw(raw, &var.ty, var.sensitive) {
             Ok(value) => {
                 values.insert(
                     name.to_string(),
@@ -153,21 +153,27 @@ pub fn collect(
 
 /// A raw string from the environment or command line: kept as a string for string variables,
 /// otherwise parsed as an HCL expression (numbers, bools, lists, maps).
-fn parse_raw(raw: &str, ty: &Type) -> Result<Value, String> {
-    if matches!(ty, Type::String) {
-        return Ok(Value::string(raw));
+fn parse_raw(raw: &str, ty: &Type, sensitive: bool) -> Result<Value, String> {
+    // Primitives convert from the text itself ("8" → 8, "true" → true), as Terraform does.
+    if ty.is_primitive() {
+        let given = Value::string(raw).mark_if(sensitive);
+        return crate::lang::types::convert(given, ty)
+            .map(|v| v.unmark().0)
+            .map_err(|e| e.message);
     }
     let expr = match hcl_edit::parser::parse_expr(raw) {
         Ok(expr) => expr,
         // An untyped variable given a plain word keeps it as a string.
         Err(_) if matches!(ty, Type::Any) => return Ok(Value::string(raw)),
+        Err(_) if sensitive => return Err(format!("the (sensitive) value is not a valid {ty}")),
         Err(e) => return Err(e.message().to_string()),
     };
-    let ctx = FuncContext::new(".");
+    let ctx = FuncContext::new(WORKING_DIR);
     let mut evaluator = Evaluator::new(&LiteralsOnly, &ctx);
     match evaluator.eval_in(crate::lang::source::FileId(0), &expr) {
         Ok(v) => Ok(v),
         Err(_) if matches!(ty, Type::Any) => Ok(Value::string(raw)),
+        Err(_) if sensitive => Err(format!("the (sensitive) value is not a valid {ty}")),
         Err(d) => Err(d.message),
     }
 }

@@ -144,7 +144,14 @@ pub fn convert(value: Value, target: &Type) -> Result<Value, ConversionError> {
         return Ok(unify_any(value));
     }
     match value {
-        Value::Sensitive(inner) => Ok(convert(*inner, target)?.sensitive()),
+        // The inner error would quote the secret: say only what was expected.
+        Value::Sensitive(inner) => match convert(*inner, target) {
+            Ok(v) => Ok(v.sensitive()),
+            Err(e) => Err(ConversionError {
+                path: e.path,
+                message: format!("{target} required, but the (sensitive) value given is not one"),
+            }),
+        },
         Value::Unknown(_) => Ok(Value::Unknown(target.clone())),
         Value::Null => Ok(Value::Null),
         value => convert_known(value, target),
@@ -368,6 +375,11 @@ mod tests {
                 s("5").sensitive(),
                 Type::Number,
                 Ok(Value::Number(5.0).sensitive()),
+            ),
+            (
+                s("hunter2").sensitive(),
+                Type::Number,
+                Err("number required, but the (sensitive) value given is not one"),
             ),
         ];
         for (input, ty, expected) in cases {

@@ -255,3 +255,29 @@ fn fmt_check_diff_and_rewrite() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0), "formatting is idempotent");
 }
+
+#[test]
+fn secrets_never_appear_in_errors() {
+    let dir = scratch("secret-errors");
+    write(
+        &dir,
+        "main.hcl",
+        "variable \"port\" {\n  type      = number\n  sensitive = true\n}\nvariable \"pw\" {\n  type      = string\n  sensitive = true\n  default   = \"s3cr3t-value\"\n}\nresource \"random_id\" \"x\" {\n  byte_length = var.pw\n}\n",
+    );
+    let dir_s = dir.to_str().unwrap_or(".");
+    let out = plat()
+        .args(["validate", dir_s, "--var", "port=hunter2-secret"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("(sensitive) value"), "{all}");
+    assert!(
+        !all.contains("hunter2-secret") && !all.contains("s3cr3t-value"),
+        "secret leaked:\n{all}"
+    );
+}
