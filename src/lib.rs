@@ -7,5 +7,6 @@ pub mod expand;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod plan;
 pub mod providers;
 pub mod stack;

@@ -1,0 +1,395 @@
+//! The pure diff of one resource instance: prior state and configuration in, action and reasons
+//! out, following the resource type's schema (force-new, computed and optional-computed
+//! attributes) and the lifecycle settings.
+
+use std::collections::BTreeMap;
+
+use super::model::{Action, InstanceChange, Reason};
+use crate::lang::value::Value;
+use crate::providers::schema::{Presence, ResourceSchema};
+
+/// `lifecycle.ignore_changes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    Attributes(Vec<String>),
+}
+
+impl IgnoreChanges {
+    fn covers(&self, attribute: &str) -> bool {
+        match self {
+            IgnoreChanges::None => false,
+            IgnoreChanges::All => true,
+            IgnoreChanges::Attributes(names) => names.iter().any(|n| n == attribute),
+        }
+    }
+}
+
+/// Per-instance settings that shape the diff.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    pub create_before_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    /// `--replace ADDRESS`.
+    pub replace_requested: bool,
+    /// The instance in state is tainted.
+    pub tainted: bool,
+    /// Why an instance in state but not in the configuration goes (default: removed from the
+    /// configuration; the caller says when only its key went away).
+    pub absent_reason: Option<Reason>,
+}
+
+/// Diffs one instance. `prior` is the refreshed state value (None: not in state); `config` is
+/// the configured value with every schema attribute present and computed ones unknown (None:
+/// not in the configuration).
+pub fn diff_instance(
+    schema: &ResourceSchema,
+    prior: Option<&Value>,
+    config: Option<&Value>,
+    options: &DiffOptions,
+) -> InstanceChange {
+    match (prior, config) {
+        (None, None) => InstanceChange {
+            action: Action::NoOp,
+            before: None,
+            after: None,
+            reasons: Vec::new(),
+        },
+        (None, Some(config)) => InstanceChange {
+            action: Action::Create,
+            before: None,
+            after: Some(config.clone()),
+            reasons: vec![Reason::New],
+        },
+        (Some(prior), None) => InstanceChange {
+            action: Action::Delete,
+            before: Some(prior.clone()),
+            after: None,
+            reasons: vec![options
+                .absent_reason
+                .clone()
+                .unwrap_or(Reason::RemovedFromConfig)],
+        },
+        (Some(prior), Some(config)) => diff_existing(schema, prior, config, options),
+    }
+}
+
+fn diff_existing(
+    schema: &ResourceSchema,
+    prior: &Value,
+    config: &Value,
+    options: &DiffOptions,
+) -> InstanceChange {
+    let empty = BTreeMap::new();
+    let prior_attrs = prior.peel().as_entries().unwrap_or(&empty);
+    let config_attrs = config.peel().as_entries().unwrap_or(&empty);
+    let mut proposed = BTreeMap::new();
+    let mut changed = Vec::new();
+    let mut forcing = Vec::new();
+
+    let names = schema
+        .attributes
+        .iter()
+        .map(|a| (a.name, Some(a)))
+        .chain(schema.blocks.iter().map(|b| (b.name, None)));
+    for (name, attribute) in names {
+        let before = prior_attrs.get(name).cloned().unwrap_or(Value::Null);
+        let configured = config_attrs.get(name).cloned().unwrap_or(Value::Null);
+        let presence = attribute.map(|a| a.presence).unwrap_or(Presence::Optional);
+        let value = if options.ignore_changes.covers(name) {
+            before.clone()
+        } else {
+            match presence {
+                // What the provider computed stays until the provider says otherwise.
+                Presence::Computed => before.clone(),
+                Presence::OptionalComputed if configured.is_null() || configured.is_unknown() => {
+                    before.clone()
+                }
+                _ => configured,
+            }
+        };
+        if value.known_eq(&before) != Some(true) {
+            changed.push(name.to_string());
+            if attribute.is_some_and(|a| a.force_new) {
+                forcing.push(name.to_string());
+            }
+        }
+        proposed.insert(name.to_string(), value);
+    }
+
+    let mut reasons = Vec::new();
+    if options.tainted {
+        reasons.push(Reason::Tainted);
+    }
+    if options.replace_requested {
+        reasons.push(Reason::ReplaceRequested);
+    }
+    if !forcing.is_empty() {
+        reasons.push(Reason::ForcedReplacement {
+            attributes: forcing,
+        });
+    }
+    if !reasons.is_empty() {
+        let action = if options.create_before_destroy {
+            Action::CreateThenDelete
+        } else {
+            Action::DeleteThenCreate
+        };
+        // A new object: what the provider computes is unknown again.
+        return InstanceChange {
+            action,
+            before: Some(prior.clone()),
+            after: Some(config.clone()),
+            reasons,
+        };
+    }
+    if changed.is_empty() {
+        return InstanceChange {
+            action: Action::NoOp,
+            before: Some(prior.clone()),
+            after: Some(prior.clone()),
+            reasons: Vec::new(),
+        };
+    }
+    InstanceChange {
+        action: Action::Update,
+        before: Some(prior.clone()),
+        after: Some(Value::Object(proposed)),
+        reasons: vec![Reason::Changed {
+            attributes: changed,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::types::Type;
+    use crate::providers::schema::AttributeSchema;
+
+    fn schema() -> ResourceSchema {
+        ResourceSchema {
+            type_name: "test_thing",
+            description: "",
+            attributes: vec![
+                AttributeSchema::required("name", Type::String).force_new(),
+                AttributeSchema::optional("tags", Type::map(Type::String)),
+                AttributeSchema::optional_computed("size", Type::Number),
+                AttributeSchema::computed("id", Type::String),
+            ],
+            blocks: Vec::new(),
+        }
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn tags(v: &str) -> Value {
+        Value::Map([("env".to_string(), Value::string(v))].into())
+    }
+
+    fn prior() -> Value {
+        obj(&[
+            ("name", Value::string("a")),
+            ("tags", tags("dev")),
+            ("size", Value::Number(3.0)),
+            ("id", Value::string("i-1")),
+        ])
+    }
+
+    fn config(name: &str, tag: &str, size: Value) -> Value {
+        obj(&[
+            ("name", Value::string(name)),
+            ("tags", tags(tag)),
+            ("size", size),
+            ("id", Value::Unknown(Type::String)),
+        ])
+    }
+
+    #[test]
+    fn diff_table() {
+        let replace = DiffOptions {
+            replace_requested: true,
+            ..DiffOptions::default()
+        };
+        let cbd = DiffOptions {
+            create_before_destroy: true,
+            ..DiffOptions::default()
+        };
+        let ignore_tags = DiffOptions {
+            ignore_changes: IgnoreChanges::Attributes(vec!["tags".into()]),
+            ..DiffOptions::default()
+        };
+        let tainted = DiffOptions {
+            tainted: true,
+            ..DiffOptions::default()
+        };
+        let cases: Vec<(
+            &str,
+            Option<Value>,
+            Option<Value>,
+            DiffOptions,
+            Action,
+            Vec<Reason>,
+        )> = vec![
+            (
+                "new",
+                None,
+                Some(config("a", "dev", Value::Null)),
+                DiffOptions::default(),
+                Action::Create,
+                vec![Reason::New],
+            ),
+            (
+                "gone",
+                Some(prior()),
+                None,
+                DiffOptions::default(),
+                Action::Delete,
+                vec![Reason::RemovedFromConfig],
+            ),
+            (
+                "same; computed and optional-computed kept",
+                Some(prior()),
+                Some(config("a", "dev", Value::Null)),
+                DiffOptions::default(),
+                Action::NoOp,
+                vec![],
+            ),
+            (
+                "tag changed: in place",
+                Some(prior()),
+                Some(config("a", "prod", Value::Null)),
+                DiffOptions::default(),
+                Action::Update,
+                vec![Reason::Changed {
+                    attributes: vec!["tags".into()],
+                }],
+            ),
+            (
+                "optional-computed set",
+                Some(prior()),
+                Some(config("a", "dev", Value::Number(5.0))),
+                DiffOptions::default(),
+                Action::Update,
+                vec![Reason::Changed {
+                    attributes: vec!["size".into()],
+                }],
+            ),
+            (
+                "name changed: replace",
+                Some(prior()),
+                Some(config("b", "dev", Value::Null)),
+                DiffOptions::default(),
+                Action::DeleteThenCreate,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["name".into()],
+                }],
+            ),
+            (
+                "name unknown: replace",
+                Some(prior()),
+                Some(obj(&[
+                    ("name", Value::Unknown(Type::String)),
+                    ("tags", tags("dev")),
+                    ("size", Value::Null),
+                    ("id", Value::Unknown(Type::String)),
+                ])),
+                DiffOptions::default(),
+                Action::DeleteThenCreate,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["name".into()],
+                }],
+            ),
+            (
+                "create_before_destroy",
+                Some(prior()),
+                Some(config("b", "dev", Value::Null)),
+                cbd,
+                Action::CreateThenDelete,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["name".into()],
+                }],
+            ),
+            (
+                "--replace",
+                Some(prior()),
+                Some(config("a", "dev", Value::Null)),
+                replace,
+                Action::DeleteThenCreate,
+                vec![Reason::ReplaceRequested],
+            ),
+            (
+                "tainted",
+                Some(prior()),
+                Some(config("a", "dev", Value::Null)),
+                tainted,
+                Action::DeleteThenCreate,
+                vec![Reason::Tainted],
+            ),
+            (
+                "ignore_changes",
+                Some(prior()),
+                Some(config("a", "prod", Value::Null)),
+                ignore_tags,
+                Action::NoOp,
+                vec![],
+            ),
+            (
+                "sensitive marks do not make a diff",
+                Some(prior()),
+                Some(obj(&[
+                    ("name", Value::string("a").sensitive()),
+                    ("tags", tags("dev")),
+                    ("size", Value::Null),
+                    ("id", Value::Unknown(Type::String)),
+                ])),
+                DiffOptions::default(),
+                Action::NoOp,
+                vec![],
+            ),
+        ];
+        for (name, prior, config, options, action, reasons) in cases {
+            let change = diff_instance(&schema(), prior.as_ref(), config.as_ref(), &options);
+            assert_eq!(
+                (change.action, &change.reasons),
+                (action, &reasons),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn update_keeps_computed_values_and_replace_makes_them_unknown() {
+        let change = diff_instance(
+            &schema(),
+            Some(&prior()),
+            Some(&config("a", "prod", Value::Null)),
+            &DiffOptions::default(),
+        );
+        let after = change.after.expect("planned value");
+        let attrs = after.as_entries().expect("object");
+        assert_eq!(attrs.get("id"), Some(&Value::string("i-1")));
+        assert_eq!(attrs.get("size"), Some(&Value::Number(3.0)));
+
+        let change = diff_instance(
+            &schema(),
+            Some(&prior()),
+            Some(&config("b", "dev", Value::Null)),
+            &DiffOptions::default(),
+        );
+        let after = change.after.expect("planned value");
+        assert!(after
+            .as_entries()
+            .and_then(|a| a.get("id"))
+            .is_some_and(Value::is_unknown));
+    }
+}

@@ -1,0 +1,105 @@
+//! The plan model: per resource instance, an action, the values before and after, and why.
+
+use serde::Serialize;
+
+use crate::lang::value::Value;
+
+/// What applying does to one resource instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Create,
+    /// A data source read during apply (its arguments are not known at plan time).
+    Read,
+    Update,
+    /// Replace: the old object goes first (the default).
+    DeleteThenCreate,
+    /// Replace with `create_before_destroy`: the new object exists before the old one goes.
+    CreateThenDelete,
+    Delete,
+}
+
+impl Action {
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    /// The symbol in the text plan (`+`, `~`, `-/+`, `+/-`, `-`, `<=`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Read => "<=",
+            Action::Update => "~",
+            Action::DeleteThenCreate => "-/+",
+            Action::CreateThenDelete => "+/-",
+            Action::Delete => "-",
+        }
+    }
+}
+
+/// A step into a value: an attribute name, or an element index / key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum PathStep {
+    Attribute(String),
+    Index(usize),
+}
+
+/// A path to an attribute (`scaling_config[0].desired_size`).
+pub type AttrPath = Vec<PathStep>;
+
+/// Renders a path the way configurations write it.
+pub fn path_string(path: &[PathStep]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            PathStep::Attribute(name) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Why an instance changes. Every change carries at least one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// Not in state yet.
+    New,
+    /// The configuration changed these attributes (in place).
+    Changed { attributes: Vec<String> },
+    /// A change to these attributes cannot be made in place.
+    ForcedReplacement { attributes: Vec<String> },
+    /// The object was marked tainted (a create failed half-way, or `plat taint`).
+    Tainted,
+    /// `--replace ADDRESS` asked for it.
+    ReplaceRequested,
+    /// The resource block is gone from the configuration.
+    RemovedFromConfig,
+    /// The `count` index or `for_each` key no longer exists.
+    KeyNoLongerPresent,
+    /// A resource in `replace_triggered_by` changes.
+    ReplaceTriggeredBy { address: String },
+    /// `plat destroy` or `plan --destroy`.
+    DestroyRequested,
+    /// Data source arguments are not known until apply.
+    ArgumentsUnknown,
+}
+
+/// The planned change of one resource instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceChange {
+    pub action: Action,
+    /// The value in state (after refresh), if any.
+    pub before: Option<Value>,
+    /// The planned value: what the object will look like; unknown parts are `(known after apply)`.
+    pub after: Option<Value>,
+    pub reasons: Vec<Reason>,
+}
