@@ -9,4 +9,5 @@ pub mod graph;
 pub mod lang;
 pub mod plan;
 pub mod providers;
+pub mod render;
 pub mod stack;

@@ -1,0 +1,3 @@
+//! Rendering for humans: plans as text. (Diagnostics render in `lang::diagnostics`.)
+
+pub mod plan_text;

@@ -1,0 +1,297 @@
+//! The text plan, in the style Terraform users know: one block per changing instance with `+`,
+//! `~`, `-/+`, `+/-`, `-` and `<=`, attribute-level changes, `(known after apply)`,
+//! `(sensitive value)`, and a summary line. Values are shown only through the masking renderer,
+//! so no secret can appear.
+
+use std::fmt::Write;
+
+use crate::lang::value::{quote, Value};
+use crate::plan::model::{Action, InstanceChange, Reason};
+
+/// One changing instance, as the renderer needs it.
+pub struct ChangeView<'a> {
+    pub address: &'a str,
+    /// `resource` or `data`.
+    pub keyword: &'a str,
+    pub type_name: &'a str,
+    pub name: &'a str,
+    pub change: &'a InstanceChange,
+}
+
+/// Renders one instance's change (nothing for a no-op).
+pub fn render_change(view: &ChangeView) -> String {
+    let change = view.change;
+    if change.action == Action::NoOp {
+        return String::new();
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "  # {} {}", view.address, headline(change));
+    let symbol = change.action.symbol();
+    let _ = writeln!(
+        out,
+        "{symbol:>3} {} {} {} {{",
+        view.keyword,
+        quote(view.type_name),
+        quote(view.name)
+    );
+    let forcing = forcing_attributes(change);
+    let empty = Default::default();
+    let before = change
+        .before
+        .as_ref()
+        .and_then(|v| v.peel().as_entries())
+        .unwrap_or(&empty);
+    let after = change
+        .after
+        .as_ref()
+        .and_then(|v| v.peel().as_entries())
+        .unwrap_or(&empty);
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut lines: Vec<(String, String, String)> = Vec::new(); // (sign, name, rendered value)
+    let mut unchanged = 0;
+    for name in names {
+        let old = before.get(name).unwrap_or(&Value::Null);
+        let new = after.get(name).unwrap_or(&Value::Null);
+        let (sign, text) = match change.action {
+            Action::Create | Action::Read => {
+                if new.is_null() {
+                    continue;
+                }
+                ("+", one_line(new))
+            }
+            Action::Delete => {
+                if old.is_null() {
+                    continue;
+                }
+                ("-", format!("{} -> null", one_line(old)))
+            }
+            _ => {
+                if old.known_eq(new) == Some(true) && !old.is_unknown() {
+                    unchanged += 1;
+                    continue;
+                }
+                match (old.is_null(), new.is_null()) {
+                    (true, false) => ("+", one_line(new)),
+                    (false, true) => ("-", format!("{} -> null", one_line(old))),
+                    _ => ("~", format!("{} -> {}", one_line(old), one_line(new))),
+                }
+            }
+        };
+        let text = if forcing.iter().any(|f| f == name) {
+            format!("{text} # forces replacement")
+        } else {
+            text
+        };
+        lines.push((sign.to_string(), name.clone(), text));
+    }
+    let width = lines
+        .iter()
+        .map(|(_, n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (sign, name, text) in &lines {
+        let pad = " ".repeat(width - name.chars().count());
+        let _ = writeln!(out, "      {sign} {name}{pad} = {text}");
+    }
+    if unchanged > 0 {
+        let _ = writeln!(
+            out,
+            "        # ({unchanged} unchanged attribute{} hidden)",
+            if unchanged == 1 { "" } else { "s" }
+        );
+    }
+    out.push_str("    }\n");
+    out
+}
+
+fn headline(change: &InstanceChange) -> String {
+    let because = change.reasons.iter().find_map(|r| match r {
+        Reason::Tainted => Some("is tainted, so it must be replaced".to_string()),
+        Reason::ReplaceRequested => Some("will be replaced, as requested".to_string()),
+        Reason::RemovedFromConfig => {
+            Some("will be destroyed\n  # (because it is not in the configuration)".to_string())
+        }
+        Reason::KeyNoLongerPresent => Some(
+            "will be destroyed\n  # (because its index or key is no longer in count/for_each)"
+                .to_string(),
+        ),
+        Reason::DestroyRequested => Some("will be destroyed".to_string()),
+        Reason::ReplaceTriggeredBy { address } => Some(format!(
+            "will be replaced, because {address} changes (replace_triggered_by)"
+        )),
+        _ => None,
+    });
+    if let Some(text) = because {
+        return text;
+    }
+    match change.action {
+        Action::Create => "will be created".into(),
+        Action::Read => {
+            "will be read during apply\n  # (its arguments are known only after apply)".into()
+        }
+        Action::Update => "will be updated in-place".into(),
+        Action::DeleteThenCreate | Action::CreateThenDelete => "must be replaced".into(),
+        Action::Delete => "will be destroyed".into(),
+        Action::NoOp => String::new(),
+    }
+}
+
+fn forcing_attributes(change: &InstanceChange) -> Vec<String> {
+    change
+        .reasons
+        .iter()
+        .flat_map(|r| match r {
+            Reason::ForcedReplacement { attributes } => attributes.clone(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// A value on one line: primitives as written, collections compactly; secrets and unknowns
+/// masked by the value renderer.
+fn one_line(v: &Value) -> String {
+    match v {
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            let inner: Vec<String> = items.iter().map(one_line).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Map(entries) | Value::Object(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", one_line(v)))
+                .collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+        other => other.render(),
+    }
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, action: Action) {
+        match action {
+            Action::Create => self.add += 1,
+            Action::Update => self.change += 1,
+            Action::DeleteThenCreate | Action::CreateThenDelete => {
+                self.add += 1;
+                self.destroy += 1;
+            }
+            Action::Delete => self.destroy += 1,
+            Action::NoOp | Action::Read => {}
+        }
+    }
+
+    /// `Plan: A to add, C to change, D to destroy.`
+    pub fn line(&self) -> String {
+        format!(
+            "Plan: {} to add, {} to change, {} to destroy.",
+            self.add, self.change, self.destroy
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::types::Type;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn rendering_table() {
+        let created = InstanceChange {
+            action: Action::Create,
+            before: None,
+            after: Some(obj(&[
+                ("length", Value::Number(24.0)),
+                ("result", Value::Unknown(Type::String).sensitive()),
+                ("id", Value::Unknown(Type::String)),
+                ("keepers", Value::Null),
+            ])),
+            reasons: vec![Reason::New],
+        };
+        let replaced = InstanceChange {
+            action: Action::DeleteThenCreate,
+            before: Some(obj(&[
+                ("name", Value::string("a")),
+                ("id", Value::string("i-1")),
+                (
+                    "tags",
+                    Value::Map([("env".to_string(), Value::string("dev"))].into()),
+                ),
+                ("secret", Value::string("hunter2").sensitive()),
+            ])),
+            after: Some(obj(&[
+                ("name", Value::string("b")),
+                ("id", Value::Unknown(Type::String)),
+                (
+                    "tags",
+                    Value::Map([("env".to_string(), Value::string("dev"))].into()),
+                ),
+                ("secret", Value::string("hunter3").sensitive()),
+            ])),
+            reasons: vec![Reason::ForcedReplacement {
+                attributes: vec!["name".into()],
+            }],
+        };
+        let deleted = InstanceChange {
+            action: Action::Delete,
+            before: Some(obj(&[
+                ("name", Value::string("a")),
+                ("id", Value::string("i-1")),
+            ])),
+            after: None,
+            reasons: vec![Reason::RemovedFromConfig],
+        };
+        let cases = [
+            (
+                "random_password.db",
+                &created,
+                "  # random_password.db will be created\n  + resource \"random_password\" \"db\" {\n      + id     = (known after apply)\n      + length = 24\n      + result = (sensitive value)\n    }\n",
+            ),
+            (
+                "plat_data.x",
+                &replaced,
+                "  # plat_data.x must be replaced\n-/+ resource \"plat_data\" \"x\" {\n      ~ id     = \"i-1\" -> (known after apply)\n      ~ name   = \"a\" -> \"b\" # forces replacement\n      ~ secret = (sensitive value) -> (sensitive value)\n        # (1 unchanged attribute hidden)\n    }\n",
+            ),
+            (
+                "plat_data.old",
+                &deleted,
+                "  # plat_data.old will be destroyed\n  # (because it is not in the configuration)\n  - resource \"plat_data\" \"old\" {\n      - id   = \"i-1\" -> null\n      - name = \"a\" -> null\n    }\n",
+            ),
+        ];
+        for (address, change, expected) in cases {
+            let (type_name, name) = address.split_once('.').unwrap_or((address, ""));
+            let text = render_change(&ChangeView {
+                address,
+                keyword: "resource",
+                type_name,
+                name,
+                change,
+            });
+            assert_eq!(text, expected, "{address}");
+            assert!(!text.contains("hunter"), "secret in plan text");
+        }
+        let mut summary = Summary::default();
+        for change in [&created, &replaced, &deleted] {
+            summary.count(change.action);
+        }
+        assert_eq!(summary.line(), "Plan: 2 to add, 0 to change, 2 to destroy.");
+    }
+}
