@@ -169,6 +169,16 @@ mod tests {
     use crate::lang::types::Type;
     use crate::providers::schema::AttributeSchema;
 
+    /// (name, prior, config, options, expected action, expected reasons)
+    type Case = (
+        &'static str,
+        Option<Value>,
+        Option<Value>,
+        DiffOptions,
+        Action,
+        Vec<Reason>,
+    );
+
     fn schema() -> ResourceSchema {
         ResourceSchema {
             type_name: "test_thing",
@@ -232,14 +242,7 @@ mod tests {
             tainted: true,
             ..DiffOptions::default()
         };
-        let cases: Vec<(
-            &str,
-            Option<Value>,
-            Option<Value>,
-            DiffOptions,
-            Action,
-            Vec<Reason>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "new",
                 None,
