@@ -9,3 +9,4 @@ pub mod graph;
 pub mod lang;
 pub mod providers;
 pub mod stack;
+pub mod state;
