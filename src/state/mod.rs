@@ -9,6 +9,7 @@
 
 pub mod address;
 pub mod local;
+pub mod lock;
 pub mod model;
 pub mod paths;
 
@@ -17,5 +18,6 @@ mod test_support;
 
 pub use address::InstanceAddress;
 pub use local::{BackendError, LocalBackend};
+pub use lock::{force_unlock, Lock, LockError, LockGuard, LockInfo};
 pub use model::{InstanceState, InstanceStatus, OutputState, PathStep, ResourceState, State};
 pub use paths::StatePaths;
