@@ -8,6 +8,7 @@
 //! - `journal`: append-only progress records of an apply, folded into the state afterwards.
 
 pub mod address;
+pub mod journal;
 pub mod local;
 pub mod lock;
 pub mod model;
@@ -17,6 +18,9 @@ pub mod paths;
 mod test_support;
 
 pub use address::InstanceAddress;
+pub use journal::{
+    fold, pending_intents, Action, Intent, Journal, JournalError, OperationResult, Outcome, Record,
+};
 pub use local::{BackendError, LocalBackend};
 pub use lock::{force_unlock, Lock, LockError, LockGuard, LockInfo};
 pub use model::{InstanceState, InstanceStatus, OutputState, PathStep, ResourceState, State};
