@@ -425,7 +425,7 @@ mod tests {
             (format!("{good}\n"), Ok(1)),
             (format!("{good}\n{torn}"), Ok(1)),
             (format!("{good}\n{good}"), Ok(2)),
-            (format!("{torn}"), Ok(0)),
+            (torn.to_owned(), Ok(0)),
             (format!("{good}\n\n{good}\n"), Ok(2)),
             (format!("{good}\n{torn}\n{good}\n"), Err(2)),
             (format!("{torn}\n"), Err(1)),

@@ -68,7 +68,10 @@ fn host_name() -> String {
 #[derive(Debug, Error)]
 pub enum LockError {
     #[error("state {} is locked by {holder}. Wait for that run to finish and try again; if it runs on another machine and is no longer running (shared filesystem), run `plat force-unlock {}`", state.display(), holder.id)]
-    Held { state: PathBuf, holder: LockInfo },
+    Held {
+        state: PathBuf,
+        holder: Box<LockInfo>,
+    },
     #[error("state {} is locked by another plat process that has not written its details to {} yet; wait for it to finish and try again", state.display(), lock.display())]
     HeldByUnknown { state: PathBuf, lock: PathBuf },
     #[error("cannot lock {}: {source}; check that the directory is writable and that its filesystem supports file locks", path.display())]
@@ -79,10 +82,13 @@ pub enum LockError {
     IdMismatch {
         path: PathBuf,
         given: String,
-        holder: LockInfo,
+        holder: Box<LockInfo>,
     },
     #[error("refusing to force-unlock {}: its holder, {holder}, is still running on this machine; wait for it to finish or stop process {}", path.display(), holder.pid)]
-    HolderRunning { path: PathBuf, holder: LockInfo },
+    HolderRunning {
+        path: PathBuf,
+        holder: Box<LockInfo>,
+    },
 }
 
 /// Taking the lock of a state.
@@ -119,7 +125,7 @@ impl Lock {
                     return Err(match read_info(&paths.lock) {
                         Some(holder) => LockError::Held {
                             state: paths.state.clone(),
-                            holder,
+                            holder: Box::new(holder),
                         },
                         None => LockError::HeldByUnknown {
                             state: paths.state.clone(),
@@ -166,7 +172,7 @@ pub fn force_unlock(paths: &StatePaths, id: &str) -> Result<LockInfo, LockError>
         return Err(LockError::IdMismatch {
             path: path.clone(),
             given: id.to_owned(),
-            holder,
+            holder: Box::new(holder),
         });
     }
     let io_error = |source| LockError::Io {
@@ -180,7 +186,7 @@ pub fn force_unlock(paths: &StatePaths, id: &str) -> Result<LockInfo, LockError>
         Err(fs::TryLockError::WouldBlock) if holder.host == host_name() => {
             return Err(LockError::HolderRunning {
                 path: path.clone(),
-                holder,
+                holder: Box::new(holder),
             })
         }
         Err(fs::TryLockError::WouldBlock) => {}
