@@ -11,3 +11,4 @@ pub mod plan;
 pub mod providers;
 pub mod render;
 pub mod stack;
+pub mod state;

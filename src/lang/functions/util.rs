@@ -174,7 +174,7 @@ fn is_hangul_join(p: char, c: char) -> bool {
     let v = |u: u32| (0x1160..=0x11A7).contains(&u) || (0xD7B0..=0xD7C6).contains(&u);
     let t = |u: u32| (0x11A8..=0x11FF).contains(&u) || (0xD7CB..=0xD7FB).contains(&u);
     let syllable = |u: u32| (0xAC00..=0xD7A3).contains(&u);
-    let lv = |u: u32| syllable(u) && (u - 0xAC00) % 28 == 0;
+    let lv = |u: u32| syllable(u) && (u - 0xAC00).is_multiple_of(28);
     (l(p) && (l(c) || v(c) || syllable(c)))
         || ((lv(p) || v(p)) && (v(c) || t(c)))
         || ((syllable(p) && !lv(p) || t(p)) && t(c))
