@@ -114,8 +114,8 @@ pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
         Registry::new(vec![
             builtin::provider(),
-            local::provider(),
             random::provider(),
+            local::provider(),
             time::provider(),
         ])
     })
@@ -143,7 +143,7 @@ mod tests {
         }
         assert_eq!(
             registry.provider_names(),
-            vec!["plat", "local", "random", "time"]
+            vec!["plat", "random", "local", "time"]
         );
         assert!(registry
             .provider("random")

@@ -319,7 +319,8 @@ mod tests {
 
     #[test]
     fn classes_can_be_disabled() {
-        let table: &[(&[(&str, Value)], fn(char) -> bool)] = &[
+        type Case<'a> = (&'a [(&'a str, Value)], fn(char) -> bool);
+        let table: &[Case] = &[
             (&[("special", Value::Bool(false))], |c| {
                 c.is_ascii_alphanumeric()
             }),

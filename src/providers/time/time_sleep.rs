@@ -55,7 +55,7 @@ fn duration(attrs: &Attrs, name: &str) -> Result<Option<Duration>, ProviderError
         return Ok(None);
     };
     match parse_duration(&text) {
-        Some(secs) if secs.is_finite() && secs >= 0.0 && secs < 1e9 => {
+        Some(secs) if (0.0..1e9).contains(&secs) => {
             Ok(Some(Duration::from_secs_f64(secs)))
         }
         _ => Err(ProviderError::validation(
