@@ -124,7 +124,7 @@ impl ResourceType for RandomId {
         _ctx: &'a OpContext,
         current: &'a Value,
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move { Ok(Some(current.clone())) })
+        Box::pin(async move { Ok(Some(complete(&self.schema, current, []))) })
     }
 
     fn update<'a>(

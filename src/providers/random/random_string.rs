@@ -69,7 +69,7 @@ impl ResourceType for RandomString {
         _ctx: &'a OpContext,
         current: &'a Value,
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move { Ok(Some(current.clone())) })
+        Box::pin(async move { Ok(Some(complete(&self.schema, current, []))) })
     }
 
     fn update<'a>(
