@@ -1,53 +1,74 @@
-//! Providers compiled into plat, and the registry of their schemas.
+//! Providers compiled into plat, and the registry of their resource types.
 //!
-//! Each resource type lives in its own file under its provider's folder and declares its schema.
+//! Each resource type lives in its own file under its provider's folder and declares its schema
+//! next to its implementation of [`resource::ResourceType`]; the registry holds the
+//! implementations and derives every schema from them.
 
 pub mod builtin;
+pub mod local;
 pub mod random;
+pub mod resource;
 pub mod schema;
+pub mod time;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::lang::config::ResourceMode;
+use resource::ResourceType;
 use schema::{ProviderSchema, ResourceSchema};
 
 /// Providers whose resource types plat accepts but does not check yet, because their schemas are
 /// not compiled in. Resources of these providers are evaluated, but their attributes are not
 /// checked and everything they compute is unknown.
-pub const UNCHECKED_PROVIDERS: &[&str] = &[
-    "aws",
-    "openstack",
-    "helm",
-    "kubernetes",
-    "k3s",
-    "local",
-    "time",
-    "tls",
-];
+pub const UNCHECKED_PROVIDERS: &[&str] = &["aws", "openstack", "helm", "kubernetes", "k3s", "tls"];
 
 /// Diagnostic code for a provider plat does not have (a provider block or a resource type's prefix).
 pub const UNKNOWN_PROVIDER: &str = "plat::schema::unknown_provider";
 
+/// A compiled-in provider: its name and the implementations of its types.
+pub struct Provider {
+    pub name: &'static str,
+    pub resources: Vec<Arc<dyn ResourceType>>,
+    pub data_sources: Vec<Arc<dyn ResourceType>>,
+}
+
 pub struct Registry {
+    /// Schemas of each provider, derived from the implementations.
     providers: Vec<ProviderSchema>,
-    resources: HashMap<(ResourceMode, &'static str), (usize, usize)>,
+    implementations: Vec<Arc<dyn ResourceType>>,
+    /// Index into `implementations` by mode and type name.
+    index: HashMap<(ResourceMode, &'static str), usize>,
 }
 
 impl Registry {
-    fn new(providers: Vec<ProviderSchema>) -> Registry {
-        let mut resources = HashMap::new();
-        for (p, provider) in providers.iter().enumerate() {
-            for (r, schema) in provider.resources.iter().enumerate() {
-                resources.insert((ResourceMode::Managed, schema.type_name), (p, r));
-            }
-            for (r, schema) in provider.data_sources.iter().enumerate() {
-                resources.insert((ResourceMode::Data, schema.type_name), (p, r));
-            }
+    fn new(providers: Vec<Provider>) -> Registry {
+        let mut implementations = Vec::new();
+        let mut index = HashMap::new();
+        let mut schemas = Vec::with_capacity(providers.len());
+        for provider in providers {
+            let mut derive = |mode, types: Vec<Arc<dyn ResourceType>>| {
+                let mut schemas = Vec::with_capacity(types.len());
+                for implementation in types {
+                    let schema = implementation.schema().clone();
+                    index.insert((mode, schema.type_name), implementations.len());
+                    implementations.push(implementation);
+                    schemas.push(schema);
+                }
+                schemas
+            };
+            let resources = derive(ResourceMode::Managed, provider.resources);
+            let data_sources = derive(ResourceMode::Data, provider.data_sources);
+            schemas.push(ProviderSchema {
+                name: provider.name,
+                resources,
+                data_sources,
+            });
         }
         Registry {
-            providers,
-            resources,
+            providers: schemas,
+            implementations,
+            index,
         }
     }
 
@@ -56,18 +77,24 @@ impl Registry {
     }
 
     pub fn resource(&self, mode: ResourceMode, type_name: &str) -> Option<&ResourceSchema> {
-        let (p, r) = self.resources.get(&(mode, type_name))?;
-        let provider = &self.providers[*p];
-        Some(match mode {
-            ResourceMode::Managed => &provider.resources[*r],
-            ResourceMode::Data => &provider.data_sources[*r],
-        })
+        let i = self.index.get(&(mode, type_name))?;
+        self.implementations.get(*i).map(|r| r.schema())
+    }
+
+    /// The implementation of a resource type or data source.
+    pub fn implementation(
+        &self,
+        mode: ResourceMode,
+        type_name: &str,
+    ) -> Option<Arc<dyn ResourceType>> {
+        let i = self.index.get(&(mode, type_name))?;
+        self.implementations.get(*i).cloned()
     }
 
     /// Every type name of a mode, for suggestions.
     pub fn type_names(&self, mode: ResourceMode) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = self
-            .resources
+            .index
             .keys()
             .filter(|(m, _)| *m == mode)
             .map(|(_, n)| *n)
@@ -81,8 +108,51 @@ impl Registry {
     }
 }
 
-/// The schemas of every compiled-in provider.
+/// Every compiled-in provider.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| Registry::new(vec![builtin::schema(), random::schema()]))
+    REGISTRY.get_or_init(|| {
+        Registry::new(vec![
+            builtin::provider(),
+            random::provider(),
+            local::provider(),
+            time::provider(),
+        ])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_derives_schemas_from_implementations() {
+        let registry = registry();
+        for name in [
+            "plat_data",
+            "random_id",
+            "random_password",
+            "random_string",
+            "local_file",
+            "time_sleep",
+        ] {
+            let schema = registry.resource(ResourceMode::Managed, name);
+            assert_eq!(schema.map(|s| s.type_name), Some(name));
+            let implementation = registry.implementation(ResourceMode::Managed, name);
+            assert_eq!(implementation.map(|i| i.schema().type_name), Some(name));
+        }
+        assert_eq!(
+            registry.provider_names(),
+            vec!["plat", "random", "local", "time"]
+        );
+        assert!(registry
+            .provider("random")
+            .is_some_and(|p| p.resources.len() == 3));
+        for name in ["local", "time"] {
+            assert!(!UNCHECKED_PROVIDERS.contains(&name));
+        }
+        assert!(registry
+            .implementation(ResourceMode::Data, "plat_data")
+            .is_none());
+    }
 }

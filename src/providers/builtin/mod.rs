@@ -2,12 +2,14 @@
 
 pub mod plat_data;
 
-use super::schema::ProviderSchema;
+use std::sync::Arc;
 
-pub fn schema() -> ProviderSchema {
-    ProviderSchema {
+use super::Provider;
+
+pub fn provider() -> Provider {
+    Provider {
         name: "plat",
-        resources: vec![plat_data::schema()],
+        resources: vec![Arc::new(plat_data::PlatData::new())],
         data_sources: Vec::new(),
     }
 }

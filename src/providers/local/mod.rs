@@ -1,0 +1,15 @@
+//! The `local` provider: files on the machine that runs plat.
+
+pub mod local_file;
+
+use std::sync::Arc;
+
+use super::Provider;
+
+pub fn provider() -> Provider {
+    Provider {
+        name: "local",
+        resources: vec![Arc::new(local_file::LocalFile::new())],
+        data_sources: Vec::new(),
+    }
+}

@@ -1,0 +1,556 @@
+//! The provider trait: what every compiled-in resource type implements, and the context an
+//! operation runs in.
+//!
+//! Values passed to and returned from a resource type are plat objects with every schema attribute
+//! present (null when unset). `create` and `update` return fully known values, with the attributes
+//! the schema marks sensitive wrapped in `Value::Sensitive`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::lang::types::parse_number;
+use crate::lang::value::Value;
+use crate::providers::schema::ResourceSchema;
+
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// How often waits look at the cancellation flag.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+
+/// How often long waits report that they are still going, unless a context says otherwise.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// The context one provider operation runs in: its deadline (from `timeouts`), the run's
+/// cancellation flag (Ctrl-C) and where to report progress of long waits.
+#[derive(Clone)]
+pub struct OpContext {
+    /// The operation must give up with `ProviderError::Timeout` after this instant.
+    pub deadline: Option<Instant>,
+    /// Set when the run is interrupted: waits stop early with `ProviderError::Cancelled`.
+    pub cancelled: Arc<AtomicBool>,
+    /// Heartbeats of long operations ("Still creating... [10s elapsed]").
+    pub progress: Arc<dyn Fn(String) + Send + Sync>,
+    /// How often long waits call `progress`.
+    pub heartbeat: Duration,
+}
+
+impl OpContext {
+    /// No deadline, not cancelled, progress discarded, heartbeats every 10 s.
+    pub fn new() -> OpContext {
+        OpContext {
+            deadline: None,
+            cancelled: Arc::new(AtomicBool::new(false)),
+            progress: Arc::new(|_| {}),
+            heartbeat: DEFAULT_HEARTBEAT,
+        }
+    }
+
+    pub fn with_deadline(mut self, deadline: Instant) -> OpContext {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// A deadline `timeout` from now.
+    pub fn with_timeout(self, timeout: Duration) -> OpContext {
+        self.with_deadline(Instant::now() + timeout)
+    }
+
+    /// Shares a cancellation flag (one per run, set by the Ctrl-C handler).
+    pub fn with_cancellation(mut self, cancelled: Arc<AtomicBool>) -> OpContext {
+        self.cancelled = cancelled;
+        self
+    }
+
+    pub fn with_progress(mut self, progress: Arc<dyn Fn(String) + Send + Sync>) -> OpContext {
+        self.progress = progress;
+        self
+    }
+
+    pub fn with_heartbeat(mut self, heartbeat: Duration) -> OpContext {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn report(&self, message: String) {
+        (self.progress)(message)
+    }
+
+    /// Fails with `Cancelled` or `Timeout` when the operation must stop now.
+    pub fn check(&self, status: &str) -> Result<(), ProviderError> {
+        if self.is_cancelled() {
+            return Err(ProviderError::Cancelled);
+        }
+        match self.deadline {
+            Some(deadline) if Instant::now() >= deadline => Err(ProviderError::Timeout {
+                last_status: status.to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits `total`, reporting "Still {activity}... [Ns elapsed]" every heartbeat, waking early
+    /// with `Cancelled` when the run is interrupted and with `Timeout` at the deadline.
+    pub async fn sleep(&self, total: Duration, activity: &str) -> Result<(), ProviderError> {
+        let start = Instant::now();
+        let end = start + total;
+        let heartbeat = self.heartbeat.max(Duration::from_millis(1));
+        let mut next_beat = start + heartbeat;
+        loop {
+            if self.is_cancelled() {
+                return Err(ProviderError::Cancelled);
+            }
+            let now = Instant::now();
+            if now >= end {
+                return Ok(());
+            }
+            if let Some(deadline) = self.deadline {
+                if now >= deadline {
+                    return Err(ProviderError::Timeout {
+                        last_status: format!(
+                            "still {activity} after {} of {}",
+                            format_elapsed(now - start),
+                            format_elapsed(total)
+                        ),
+                    });
+                }
+            }
+            if now >= next_beat {
+                self.report(format!(
+                    "Still {activity}... [{} elapsed]",
+                    format_elapsed(now - start)
+                ));
+                while next_beat <= now {
+                    next_beat += heartbeat;
+                }
+            }
+            let mut wake = end.min(next_beat).min(now + CANCEL_POLL);
+            if let Some(deadline) = self.deadline {
+                wake = wake.min(deadline);
+            }
+            tokio::time::sleep(wake.saturating_duration_since(now)).await;
+        }
+    }
+}
+
+impl Default for OpContext {
+    fn default() -> Self {
+        OpContext::new()
+    }
+}
+
+impl fmt::Debug for OpContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpContext")
+            .field("deadline", &self.deadline)
+            .field("cancelled", &self.is_cancelled())
+            .field("heartbeat", &self.heartbeat)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Elapsed time as Terraform prints it: "45s", "1m30s", "2h0m5s".
+pub fn format_elapsed(elapsed: Duration) -> String {
+    let secs = elapsed.as_secs();
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h{m}m{s}s")
+    } else if m > 0 {
+        format!("{m}m{s}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Why a provider operation failed. The applier decides from the kind whether to retry
+/// (`Retryable`), stop waiting (`Cancelled`, `Timeout`) or report.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("the object does not exist")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("{message} (retryable)")]
+    Retryable {
+        message: String,
+        after: Option<Duration>,
+    },
+    #[error("{}", validation_message(attribute.as_deref(), message))]
+    Validation {
+        attribute: Option<String>,
+        message: String,
+    },
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("timed out ({last_status})")]
+    Timeout { last_status: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn validation_message(attribute: Option<&str>, message: &str) -> String {
+    match attribute {
+        Some(attribute) => format!("invalid \"{attribute}\": {message}"),
+        None => message.to_owned(),
+    }
+}
+
+impl ProviderError {
+    pub fn validation(attribute: &str, message: impl Into<String>) -> ProviderError {
+        ProviderError::Validation {
+            attribute: Some(attribute.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> ProviderError {
+        ProviderError::Other(message.into())
+    }
+}
+
+/// One resource type (or data source) of a compiled-in provider.
+pub trait ResourceType: Send + Sync {
+    fn schema(&self) -> &ResourceSchema;
+
+    /// Plan-time hook: the planned new value from the prior state (None on create/replace) and the
+    /// proposed value (configuration with computed attributes unknown, or carried over from prior
+    /// on update). Providers keep values stable (random results), fill computed values known at
+    /// plan time, mark attributes unknown that will change, and validate known arguments.
+    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        let _ = prior;
+        Ok(proposed)
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// Refresh: the object's current value, or None if it no longer exists.
+    fn read<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>>;
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>>;
+
+    fn import<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// A stable identity, known before create, by which the object can be found again after a
+    /// crash (deterministic name, client token, ownership tags). None: the object lives only in
+    /// state, so a lost create is simply redone.
+    fn identity(&self, planned: &Value) -> Option<serde_json::Value> {
+        let _ = planned;
+        None
+    }
+
+    /// The object with this identity, if it exists: what `create` would have returned.
+    fn find<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        identity: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        let _ = (ctx, identity);
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// Reads a resource value's attributes, looking through sensitive marks and applying schema
+/// defaults to nulls.
+pub struct Attrs<'a> {
+    schema: &'a ResourceSchema,
+    value: &'a Value,
+}
+
+static NULL: Value = Value::Null;
+
+impl<'a> Attrs<'a> {
+    pub fn new(schema: &'a ResourceSchema, value: &'a Value) -> Attrs<'a> {
+        Attrs { schema, value }
+    }
+
+    /// The attribute as stored (marks kept), or null.
+    pub fn raw(&self, name: &str) -> &'a Value {
+        self.value
+            .peel()
+            .as_entries()
+            .and_then(|entries| entries.get(name))
+            .unwrap_or(&NULL)
+    }
+
+    /// The attribute without its sensitive mark; its schema default when null.
+    pub fn get(&self, name: &str) -> &'a Value {
+        let value = self.raw(name).peel();
+        if value.is_null() {
+            if let Some(default) = self.schema.attribute(name).and_then(|a| a.default.as_ref()) {
+                return default;
+            }
+        }
+        value
+    }
+
+    pub fn is_known(&self, name: &str) -> bool {
+        self.get(name).is_fully_known()
+    }
+
+    /// Every attribute this value holds is known (except, possibly, computed ones).
+    pub fn arguments_known(&self) -> bool {
+        self.schema
+            .attributes
+            .iter()
+            .filter(|a| a.settable())
+            .all(|a| self.is_known(a.name))
+    }
+
+    pub fn string(&self, name: &str) -> Result<Option<String>, ProviderError> {
+        match self.get(name) {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            Value::Number(_) | Value::Bool(_) => Ok(self.get(name).to_template_string()),
+            Value::Unknown(_) => Err(not_known(name)),
+            other => Err(ProviderError::validation(
+                name,
+                format!("must be a string, not {}", other.kind_name()),
+            )),
+        }
+    }
+
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ProviderError> {
+        match self.get(name) {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(*b)),
+            Value::String(s) if s == "true" => Ok(Some(true)),
+            Value::String(s) if s == "false" => Ok(Some(false)),
+            Value::Unknown(_) => Err(not_known(name)),
+            other => Err(ProviderError::validation(
+                name,
+                format!("must be a bool, not {}", other.kind_name()),
+            )),
+        }
+    }
+
+    /// A whole, non-negative number.
+    pub fn count(&self, name: &str) -> Result<Option<usize>, ProviderError> {
+        let n = match self.get(name) {
+            Value::Null => return Ok(None),
+            Value::Number(n) => *n,
+            Value::String(s) => parse_number(s).ok_or_else(|| {
+                ProviderError::validation(name, format!("\"{s}\" is not a number"))
+            })?,
+            Value::Unknown(_) => return Err(not_known(name)),
+            other => {
+                return Err(ProviderError::validation(
+                    name,
+                    format!("must be a number, not {}", other.kind_name()),
+                ))
+            }
+        };
+        if !(n.is_finite() && n.fract() == 0.0 && n >= 0.0) {
+            return Err(ProviderError::validation(
+                name,
+                format!("must be a whole number of at least 0, not {n}"),
+            ));
+        }
+        if n > MAX_COUNT as f64 {
+            return Err(ProviderError::validation(
+                name,
+                format!("must be at most {MAX_COUNT}"),
+            ));
+        }
+        Ok(Some(n as usize))
+    }
+}
+
+/// The largest count any built-in resource accepts (lengths of generated values).
+const MAX_COUNT: usize = 1 << 20;
+
+fn not_known(name: &str) -> ProviderError {
+    ProviderError::other(format!("\"{name}\" is not known yet"))
+}
+
+/// A resource value with every schema attribute present: `set` entries override `base`'s,
+/// missing attributes are null, and sensitive attributes are marked per the schema.
+pub fn complete(
+    schema: &ResourceSchema,
+    base: &Value,
+    set: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Value {
+    let mut entries: BTreeMap<String, Value> =
+        base.peel().as_entries().cloned().unwrap_or_default();
+    for (name, value) in set {
+        entries.insert(name.to_owned(), value);
+    }
+    let mut out = BTreeMap::new();
+    for attribute in &schema.attributes {
+        let value = entries.remove(attribute.name).unwrap_or(Value::Null);
+        out.insert(
+            attribute.name.to_owned(),
+            value.mark_if(attribute.sensitive),
+        );
+    }
+    for block in &schema.blocks {
+        let value = entries.remove(block.name).unwrap_or(Value::Null);
+        out.insert(block.name.to_owned(), value);
+    }
+    Value::Object(out)
+}
+
+/// The computed attributes of `prior`, carried into `proposed` where `proposed` does not know them.
+pub fn keep_computed(schema: &ResourceSchema, prior: &Value, proposed: &Value) -> Value {
+    let prior = Attrs::new(schema, prior);
+    let proposed_attrs = Attrs::new(schema, proposed);
+    let kept: Vec<(&'static str, Value)> = schema
+        .attributes
+        .iter()
+        .filter(|a| !a.settable() && proposed_attrs.raw(a.name).is_unknown())
+        .map(|a| (a.name, prior.raw(a.name).clone()))
+        .collect();
+    complete(schema, proposed, kept)
+}
+
+/// An unknown of the attribute's type, for plans.
+pub fn unknown(schema: &ResourceSchema, name: &str) -> Value {
+    match schema.attribute(name) {
+        Some(a) => Value::Unknown(a.ty.clone()),
+        None => Value::unknown(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A configuration as the expander produces it: settable attributes from `set` or their
+    /// default (else null), computed attributes unknown.
+    pub fn config(schema: &ResourceSchema, set: &[(&str, Value)]) -> Value {
+        let mut out = BTreeMap::new();
+        for a in &schema.attributes {
+            let value = match set.iter().find(|(n, _)| *n == a.name) {
+                Some((_, v)) => v.clone(),
+                None if !a.settable() => Value::Unknown(a.ty.clone()),
+                None => a.default.clone().unwrap_or(Value::Null),
+            };
+            out.insert(a.name.to_owned(), value);
+        }
+        Value::Object(out)
+    }
+
+    pub fn attr<'v>(value: &'v Value, name: &str) -> &'v Value {
+        value
+            .as_entries()
+            .and_then(|e| e.get(name))
+            .unwrap_or(&NULL)
+    }
+
+    pub fn text(value: &Value, name: &str) -> String {
+        attr(value, name)
+            .peel()
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default()
+    }
+
+    pub fn assert_complete(schema: &ResourceSchema, value: &Value) {
+        assert!(value.is_fully_known(), "not fully known: {value:?}");
+        for a in &schema.attributes {
+            let v = attr(value, a.name);
+            assert!(
+                value.as_entries().is_some_and(|e| e.contains_key(a.name)),
+                "missing {}",
+                a.name
+            );
+            assert_eq!(v.is_sensitive(), a.sensitive, "sensitivity of {}", a.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[tokio::test]
+    async fn sleep_waits_and_reports() {
+        let beats = Arc::new(Mutex::new(Vec::new()));
+        let sink = beats.clone();
+        let ctx = OpContext::new()
+            .with_heartbeat(Duration::from_millis(50))
+            .with_progress(Arc::new(move |m| {
+                if let Ok(mut b) = sink.lock() {
+                    b.push(m)
+                }
+            }));
+        let start = Instant::now();
+        ctx.sleep(Duration::from_millis(220), "creating")
+            .await
+            .unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(220));
+        let beats = beats.lock().unwrap();
+        assert!(beats.len() >= 2, "{beats:?}");
+        assert!(beats[0].starts_with("Still creating... ["), "{beats:?}");
+    }
+
+    #[tokio::test]
+    async fn sleep_stops_at_deadline_and_on_cancel() {
+        let ctx = OpContext::new().with_timeout(Duration::from_millis(100));
+        let err = ctx
+            .sleep(Duration::from_secs(5), "creating")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProviderError::Timeout { .. }), "{err}");
+
+        let ctx = OpContext::new();
+        let flag = ctx.cancelled.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            flag.store(true, Ordering::Relaxed);
+        });
+        let start = Instant::now();
+        let err = ctx
+            .sleep(Duration::from_secs(5), "creating")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ProviderError::Cancelled));
+        assert!(start.elapsed() < Duration::from_millis(500));
+    }
+
+    #[test]
+    fn elapsed_and_errors_read_well() {
+        assert_eq!(format_elapsed(Duration::from_secs(5)), "5s");
+        assert_eq!(format_elapsed(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_elapsed(Duration::from_secs(3605)), "1h0m5s");
+        assert_eq!(
+            ProviderError::validation("length", "must be at least 1").to_string(),
+            "invalid \"length\": must be at least 1"
+        );
+    }
+}
