@@ -39,34 +39,6 @@ impl Action {
     }
 }
 
-/// A step into a value: an attribute name, or an element index / key.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(untagged)]
-pub enum PathStep {
-    Attribute(String),
-    Index(usize),
-}
-
-/// A path to an attribute (`scaling_config[0].desired_size`).
-pub type AttrPath = Vec<PathStep>;
-
-/// Renders a path the way configurations write it.
-pub fn path_string(path: &[PathStep]) -> String {
-    let mut out = String::new();
-    for step in path {
-        match step {
-            PathStep::Attribute(name) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(name);
-            }
-            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
-}
-
 /// Why an instance changes. Every change carries at least one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
