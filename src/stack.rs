@@ -67,7 +67,8 @@ pub fn analyse(request: &AnalysisRequest) -> Analysis {
             allow_missing_variables: request.allow_missing_variables,
             collect_instances: false,
         };
-        let (expanded, expand_diagnostics) = expand::expand(&config, &graph, &given, &options);
+        let (expanded, expand_diagnostics) =
+            expand::expand(&config, &graph, &given, &options, &mut expand::KeepConfigured);
         for d in expand_diagnostics {
             diagnostics.push_follow_on(d);
         }

@@ -217,12 +217,43 @@ impl Expanded {
     }
 }
 
+/// Decides what a resource instance's value is for the expressions that refer to it. Validation
+/// keeps the configured value (computed attributes unknown); planning diffs it against state and
+/// returns the planned value, so that dependants see IDs that are already known.
+pub trait InstanceHook {
+    fn planned(
+        &mut self,
+        instance: &ModuleInstance,
+        resource: &crate::lang::config::Resource,
+        key: &InstanceKey,
+        configured: Value,
+        diagnostics: &mut Diagnostics,
+    ) -> Value;
+}
+
+/// The hook of validation and the console: the configured value as it is.
+pub struct KeepConfigured;
+
+impl InstanceHook for KeepConfigured {
+    fn planned(
+        &mut self,
+        _: &ModuleInstance,
+        _: &crate::lang::config::Resource,
+        _: &InstanceKey,
+        configured: Value,
+        _: &mut Diagnostics,
+    ) -> Value {
+        configured
+    }
+}
+
 /// Expands a loaded stack whose graph has been built without cycles.
 pub fn expand(
     config: &Config,
     graph: &Graph,
     given: &BTreeMap<String, GivenValue>,
     options: &Options,
+    hook: &mut dyn InstanceHook,
 ) -> (Expanded, Diagnostics) {
     let root_dir = config.root().dir.clone();
     let mut walk = Walk {
@@ -238,6 +269,7 @@ pub fn expand(
         instances: HashMap::new(),
         diagnostics: Diagnostics::new(),
         functions: FuncContext::new(WORKING_DIR),
+        hook,
     };
     walk.expanded
         .scopes
@@ -262,6 +294,7 @@ struct Walk<'a> {
     instances: HashMap<ModulePath, Vec<ModuleInstance>>,
     diagnostics: Diagnostics,
     functions: FuncContext,
+    hook: &'a mut dyn InstanceHook,
 }
 
 impl<'a> Walk<'a> {
@@ -678,11 +711,16 @@ impl<'a> Walk<'a> {
                     mode: resource.mode,
                     type_name: resource.type_name.clone(),
                     name: resource.name.clone(),
-                    key,
+                    key: key.clone(),
                     config: evaluated.config().clone(),
                 });
             }
-            values.push(evaluated.value);
+            let value = if key == InstanceKey::Unknown {
+                evaluated.value
+            } else {
+                self.hook.planned(instance, resource, &key, evaluated.value, &mut self.diagnostics)
+            };
+            values.push(value);
         }
         let whole = expansion.collect(values);
         self.scope(instance)
