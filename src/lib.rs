@@ -7,6 +7,7 @@ pub mod expand;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod ops;
 pub mod plan;
 pub mod providers;
 pub mod render;

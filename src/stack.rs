@@ -47,11 +47,51 @@ impl AnalysisRequest {
 /// Loads and evaluates a stack. Every problem is in `diagnostics`; the stages after a failing one
 /// still run where they can, so that one run reports as much as possible.
 pub fn analyse(request: &AnalysisRequest) -> Analysis {
+    analyse_with(request, &mut expand::KeepConfigured)
+}
+
+/// [`analyse`] with a hook that decides each resource instance's value (the planner's).
+pub fn analyse_with(request: &AnalysisRequest, hook: &mut dyn expand::InstanceHook) -> Analysis {
+    let loaded = load(request);
+    evaluate(loaded, request, hook)
+}
+
+/// A loaded stack, before evaluation: the planner reads its settings (where state lives) first.
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub config: Config,
+    pub diagnostics: Diagnostics,
+    timer: PhaseTimer,
+}
+
+/// Loads a stack's files and checks what needs no evaluation.
+pub fn load(request: &AnalysisRequest) -> Loaded {
     let mut timer = PhaseTimer::from_env();
     let mut sources = SourceMap::new();
     let (config, mut diagnostics) = load::load_stack(&request.stack_dir, &mut sources);
     diagnostics.extend(crate::lang::meta_check::check(&config));
     timer.phase("load");
+    Loaded {
+        sources,
+        config,
+        diagnostics,
+        timer,
+    }
+}
+
+/// Evaluates a loaded stack: variable values, graph, expansion (with `hook` deciding what each
+/// resource instance's value is).
+pub fn evaluate(
+    loaded: Loaded,
+    request: &AnalysisRequest,
+    hook: &mut dyn expand::InstanceHook,
+) -> Analysis {
+    let Loaded {
+        mut sources,
+        config,
+        mut diagnostics,
+        mut timer,
+    } = loaded;
     let (given, var_diagnostics) = inputs::collect(config.root(), &request.vars, &mut sources);
     diagnostics.extend(var_diagnostics);
     timer.phase("inputs");
@@ -68,7 +108,7 @@ pub fn analyse(request: &AnalysisRequest) -> Analysis {
             collect_instances: false,
         };
         let (expanded, expand_diagnostics) =
-            expand::expand(&config, &graph, &given, &options, &mut expand::KeepConfigured);
+            expand::expand(&config, &graph, &given, &options, hook);
         for d in expand_diagnostics {
             diagnostics.push_follow_on(d);
         }

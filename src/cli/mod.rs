@@ -5,6 +5,7 @@ mod console;
 mod fmt;
 mod graph;
 mod output;
+mod plan;
 mod validate;
 mod version;
 
@@ -43,6 +44,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Evaluate expressions in a stack's context.
     Console(console::ConsoleArgs),
+    /// Show what applying the stack would change (nothing is changed).
+    Plan(plan::PlanArgs),
     /// Print a stack's dependency graph as Graphviz DOT.
     Graph(graph::GraphArgs),
     /// Print plat's version.
@@ -95,6 +98,7 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args, &printer),
         Command::Console(args) => console::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
+        Command::Plan(args) => plan::run(&args, &printer),
         Command::Version(args) => version::run(&args, &printer),
         Command::Completions(args) => completions::run(&args),
     };

@@ -718,7 +718,13 @@ impl<'a> Walk<'a> {
             let value = if key == InstanceKey::Unknown {
                 evaluated.value
             } else {
-                self.hook.planned(instance, resource, &key, evaluated.value, &mut self.diagnostics)
+                self.hook.planned(
+                    instance,
+                    resource,
+                    &key,
+                    evaluated.value,
+                    &mut self.diagnostics,
+                )
             };
             values.push(value);
         }

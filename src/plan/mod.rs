@@ -6,3 +6,4 @@
 
 pub mod diff;
 pub mod model;
+pub mod planner;

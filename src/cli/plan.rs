@@ -1,0 +1,114 @@
+//! `plat plan`: what applying the stack would change.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Printer, StackArgs, EXIT_ERROR};
+use crate::lang::config::ResourceMode;
+use crate::lang::diagnostics::render_json;
+use crate::ops::plan::{plan, PlanRequest};
+use crate::plan::model::Action;
+use crate::plan::planner::PlanOptions;
+use crate::render::plan_json;
+use crate::render::plan_text::{render_change, ChangeView, Summary};
+
+/// Exit code of `--detailed-exitcode` when the plan has changes.
+pub const EXIT_CHANGES: u8 = 2;
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Keep state files under DIR/<stack>/<env>.json instead of ./state/.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Ask the providers what exists before planning (--refresh=false plans against state as is).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// Plan to replace this instance even if nothing changed (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+    /// Plan to destroy everything in state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when nothing changes, 2 when something does, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
+    let request = PlanRequest {
+        analysis: args.stack.request(false),
+        state_dir: args.state_dir.clone(),
+        refresh: args.refresh,
+        options: PlanOptions {
+            replace: args.replace.iter().cloned().collect::<BTreeSet<_>>(),
+            destroy: args.destroy,
+        },
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let outcome = match plan(&request) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            printer.errln(&format!("error: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    let diagnostics = &outcome.analysis.diagnostics;
+    if diagnostics.has_errors() {
+        if args.json {
+            let doc = render_json(&outcome.analysis.sources, diagnostics);
+            printer.outln(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else {
+            printer.diagnostics(&outcome.analysis.sources, diagnostics);
+            printer.errln("The plan could not be made; nothing was changed.");
+        }
+        return EXIT_ERROR;
+    }
+    let mut summary = Summary::default();
+    for planned in &outcome.changes {
+        summary.count(planned.change.action);
+    }
+    let changed = outcome
+        .changes
+        .iter()
+        .any(|c| c.change.action != Action::NoOp);
+    if args.json {
+        let doc = plan_json::render(&outcome.changes, &summary);
+        printer.outln(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        printer.diagnostics(&outcome.analysis.sources, diagnostics);
+        if changed {
+            printer.outln("plat will perform the following actions:\n");
+            for planned in &outcome.changes {
+                let address = planned.address.to_string();
+                let keyword = match planned.address.mode {
+                    ResourceMode::Managed => "resource",
+                    ResourceMode::Data => "data",
+                };
+                let text = render_change(&ChangeView {
+                    address: &address,
+                    keyword,
+                    type_name: &planned.address.type_name,
+                    name: &planned.address.name,
+                    change: &planned.change,
+                });
+                if !text.is_empty() {
+                    printer.outln(&text);
+                }
+            }
+            printer.outln(&summary.line());
+        } else {
+            printer.outln("No changes. The infrastructure matches the configuration.");
+        }
+    }
+    match (args.detailed_exitcode, changed) {
+        (true, true) => EXIT_CHANGES,
+        _ => 0,
+    }
+}

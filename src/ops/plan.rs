@@ -1,0 +1,165 @@
+//! `plan`: lock the state, read it, refresh it through the providers, and diff the configuration
+//! against it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use thiserror::Error;
+
+use super::state_location::state_paths;
+use crate::lang::config::ResourceMode;
+use crate::plan::planner::{PlanOptions, PlannedInstance, Planner, PriorInstance};
+use crate::providers::registry;
+use crate::providers::resource::{OpContext, ProviderError};
+use crate::stack::{evaluate, load, Analysis, AnalysisRequest};
+use crate::state::paths::InvalidName;
+use crate::state::{
+    BackendError, InstanceAddress, InstanceStatus, LocalBackend, Lock, LockError, LockInfo, State,
+};
+
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub analysis: AnalysisRequest,
+    /// `--state-dir`.
+    pub state_dir: Option<PathBuf>,
+    /// Ask the providers what exists now (default); `--refresh=false` plans against state as is.
+    pub refresh: bool,
+    pub options: PlanOptions,
+    /// The command line, for the lock's holder information.
+    pub command: String,
+}
+
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    StateName(#[from] InvalidName),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    State(#[from] BackendError),
+    #[error("{path} holds the journal of an apply that did not finish; plat must recover it before planning, which this version of plat cannot do yet. Keep the file: it records which objects were being created")]
+    PendingJournal { path: PathBuf },
+    #[error("the state has an instance address plat cannot read: {0}")]
+    Address(String),
+    #[error("refreshing {address} failed: {error}")]
+    Refresh {
+        address: String,
+        error: ProviderError,
+    },
+    #[error("cannot start the worker threads for refreshing: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A finished plan: the analysis (diagnostics, outputs) and the changes.
+pub struct PlanOutcome {
+    pub analysis: Analysis,
+    pub changes: Vec<PlannedInstance>,
+    pub state_path: PathBuf,
+}
+
+pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
+    let loaded = load(&request.analysis);
+    let paths = state_paths(
+        &loaded.config,
+        &request.analysis.stack_dir,
+        request.state_dir.as_deref(),
+        &request.analysis.env,
+    )?;
+    let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
+    if paths.journal.exists() {
+        return Err(PlanError::PendingJournal {
+            path: paths.journal.clone(),
+        });
+    }
+    let state = LocalBackend::new(paths.clone())
+        .read()?
+        .unwrap_or_else(State::new);
+    let mut prior = prior_instances(&state)?;
+    if request.refresh && !prior.is_empty() {
+        prior = refresh(prior)?;
+    }
+    let mut planner = Planner::new(&prior, &request.options);
+    let analysis = evaluate(loaded, &request.analysis, &mut planner);
+    let changes = planner.finish();
+    Ok(PlanOutcome {
+        analysis,
+        changes,
+        state_path: paths.state.clone(),
+    })
+}
+
+/// Every instance in state, as the planner sees it.
+fn prior_instances(state: &State) -> Result<BTreeMap<InstanceAddress, PriorInstance>, PlanError> {
+    let mut prior = BTreeMap::new();
+    for (resource_address, resource) in &state.resources {
+        for (key, instance) in &resource.instances {
+            let text = if key.is_empty() {
+                resource_address.clone()
+            } else {
+                format!("{resource_address}[{key}]")
+            };
+            let address =
+                InstanceAddress::from_str(&text).map_err(|e| PlanError::Address(e.to_string()))?;
+            prior.insert(
+                address,
+                PriorInstance {
+                    value: instance.value(),
+                    provider: resource.provider.clone(),
+                    tainted: instance.status == InstanceStatus::Tainted,
+                },
+            );
+        }
+    }
+    Ok(prior)
+}
+
+/// Reads every managed instance through its provider, concurrently; an object that is gone
+/// leaves the prior state (and will be planned for creation again).
+fn refresh(
+    prior: BTreeMap<InstanceAddress, PriorInstance>,
+) -> Result<BTreeMap<InstanceAddress, PriorInstance>, PlanError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(PlanError::Runtime)?;
+    runtime.block_on(async move {
+        let mut reads = tokio::task::JoinSet::new();
+        let mut refreshed = BTreeMap::new();
+        for (address, instance) in prior {
+            let implementation = registry().implementation(address.mode, &address.type_name);
+            match (address.mode, implementation) {
+                (ResourceMode::Managed, Some(implementation)) => {
+                    reads.spawn(async move {
+                        let ctx = OpContext::new();
+                        let result = implementation.read(&ctx, &instance.value).await;
+                        (address, instance, result)
+                    });
+                }
+                // Nothing to ask: keep what state says.
+                _ => {
+                    refreshed.insert(address, instance);
+                }
+            }
+        }
+        while let Some(joined) = reads.join_next().await {
+            let Ok((address, mut instance, result)) = joined else {
+                continue;
+            };
+            match result {
+                Ok(Some(value)) => {
+                    instance.value = value;
+                    refreshed.insert(address, instance);
+                }
+                Ok(None) | Err(ProviderError::NotFound) => {}
+                Err(error) => {
+                    return Err(PlanError::Refresh {
+                        address: address.to_string(),
+                        error,
+                    })
+                }
+            }
+        }
+        Ok(refreshed)
+    })
+}

@@ -1,0 +1,292 @@
+//! The planning hook: during expansion, each resource instance's configured value is diffed
+//! against its (refreshed) prior state; the provider's plan rules refine the planned value, which
+//! is what dependants then see. Instances in state that the configuration no longer produces are
+//! planned for deletion afterwards. No IO: prior values come in, changes go out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::diff::{diff_instance, DiffOptions, IgnoreChanges};
+use super::model::{Action, InstanceChange, Reason};
+use crate::expand::{InstanceHook, InstanceKey, ModuleInstance};
+use crate::lang::config::{Resource, ResourceMode};
+use crate::lang::diagnostics::{Diagnostic, Diagnostics};
+use crate::lang::types::convert;
+use crate::lang::value::Value;
+use crate::providers::registry;
+use crate::providers::schema::ResourceSchema;
+use crate::state::InstanceAddress;
+
+pub mod codes {
+    pub const PROVIDER_UNAVAILABLE: &str = "plat::plan::provider_unavailable";
+    pub const PREVENT_DESTROY: &str = "plat::plan::prevent_destroy";
+    pub const PLAN_REJECTED: &str = "plat::plan::rejected_by_provider";
+    pub const UNKNOWN_KEY: &str = "plat::plan::unknown_instance_key";
+}
+
+/// One resource instance in a plan.
+#[derive(Debug, Clone)]
+pub struct PlannedInstance {
+    pub address: InstanceAddress,
+    /// The provider configuration that serves it (`random`, `aws.west`).
+    pub provider: String,
+    pub change: InstanceChange,
+    pub create_before_destroy: bool,
+}
+
+/// A prior instance as the planner sees it.
+#[derive(Debug, Clone)]
+pub struct PriorInstance {
+    pub value: Value,
+    pub provider: String,
+    pub tainted: bool,
+}
+
+/// The options of one plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// `--replace ADDRESS` (instance addresses as written).
+    pub replace: BTreeSet<String>,
+    /// `plan --destroy`: everything in state goes.
+    pub destroy: bool,
+}
+
+/// The hook that turns expansion into planning.
+pub struct Planner<'p> {
+    prior: &'p BTreeMap<InstanceAddress, PriorInstance>,
+    options: &'p PlanOptions,
+    pub changes: Vec<PlannedInstance>,
+    visited: BTreeSet<InstanceAddress>,
+    /// Resources (without instance keys) that the configuration still declares.
+    declared: BTreeSet<String>,
+}
+
+impl<'p> Planner<'p> {
+    pub fn new(
+        prior: &'p BTreeMap<InstanceAddress, PriorInstance>,
+        options: &'p PlanOptions,
+    ) -> Planner<'p> {
+        Planner {
+            prior,
+            options,
+            changes: Vec::new(),
+            visited: BTreeSet::new(),
+            declared: BTreeSet::new(),
+        }
+    }
+
+    /// Plans the deletion of what state has and the configuration no longer produces, and
+    /// returns every change in address order.
+    pub fn finish(mut self) -> Vec<PlannedInstance> {
+        for (address, prior) in self.prior {
+            if self.visited.contains(address) {
+                continue;
+            }
+            let reason = if self.options.destroy {
+                Reason::DestroyRequested
+            } else if self.declared.contains(&address.resource_address()) {
+                Reason::KeyNoLongerPresent
+            } else {
+                Reason::RemovedFromConfig
+            };
+            self.changes.push(PlannedInstance {
+                address: address.clone(),
+                provider: prior.provider.clone(),
+                change: InstanceChange {
+                    action: Action::Delete,
+                    before: Some(prior.value.clone()),
+                    after: None,
+                    reasons: vec![reason],
+                },
+                create_before_destroy: false,
+            });
+        }
+        self.changes.sort_by(|a, b| a.address.cmp(&b.address));
+        self.changes
+    }
+
+    fn plan_instance(
+        &mut self,
+        address: InstanceAddress,
+        resource: &Resource,
+        configured: Value,
+        diagnostics: &mut Diagnostics,
+    ) -> Value {
+        let registry = registry();
+        let (Some(schema), Some(implementation)) = (
+            registry.resource(resource.mode, &resource.type_name),
+            registry.implementation(resource.mode, &resource.type_name),
+        ) else {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::PROVIDER_UNAVAILABLE,
+                    format!(
+                        "{address}: plat cannot plan {} yet: provider \"{}\" is not built in",
+                        resource.type_name,
+                        resource.provider_name()
+                    ),
+                )
+                .at(resource.span.clone())
+                .help("plat validate checks this stack; planning it needs a later plat with this provider"),
+            );
+            return configured;
+        };
+        let prior = self.prior.get(&address);
+        let prior_value = prior.map(|p| conform(&p.value, schema));
+        let create_before_destroy = literal_bool(&resource.lifecycle.create_before_destroy);
+        let options = DiffOptions {
+            create_before_destroy,
+            ignore_changes: ignore_changes(resource),
+            replace_requested: self.options.replace.contains(&address.to_string()),
+            tainted: prior.is_some_and(|p| p.tainted),
+            absent_reason: None,
+        };
+        let config = if self.options.destroy {
+            None
+        } else {
+            Some(&configured)
+        };
+        let mut change = diff_instance(schema, prior_value.as_ref(), config, &options);
+        if self.options.destroy {
+            change.reasons = vec![Reason::DestroyRequested];
+        }
+        // The provider's plan rules: stable random values, outputs known at plan time, ...
+        let hook_prior = match change.action {
+            Action::Update => prior_value.as_ref(),
+            _ => None,
+        };
+        if matches!(
+            change.action,
+            Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete
+        ) {
+            if let Some(after) = change.after.take() {
+                match implementation.plan(hook_prior, after.clone()) {
+                    Ok(planned) => change.after = Some(planned),
+                    Err(e) => {
+                        diagnostics.push(
+                            Diagnostic::error(codes::PLAN_REJECTED, format!("{address}: {e}"))
+                                .at(resource.span.clone())
+                                .help("fix the resource's arguments"),
+                        );
+                        change.after = Some(after);
+                    }
+                }
+            }
+        }
+        let destroys = change.action == Action::Delete || change.action.is_replace();
+        if destroys && literal_bool(&resource.lifecycle.prevent_destroy) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::PREVENT_DESTROY,
+                    format!("{address} has lifecycle.prevent_destroy set, but this plan would destroy it"),
+                )
+                .at(resource.span.clone())
+                .help("change the plan so the resource is kept, or remove prevent_destroy first if destroying it is intended"),
+            );
+        }
+        let seen = change
+            .after
+            .clone()
+            .or_else(|| prior_value.clone())
+            .unwrap_or(configured);
+        self.changes.push(PlannedInstance {
+            address,
+            provider: resource_provider(resource),
+            change,
+            create_before_destroy,
+        });
+        seen
+    }
+}
+
+impl InstanceHook for Planner<'_> {
+    fn planned(
+        &mut self,
+        instance: &ModuleInstance,
+        resource: &Resource,
+        key: &InstanceKey,
+        configured: Value,
+        diagnostics: &mut Diagnostics,
+    ) -> Value {
+        let address = InstanceAddress {
+            module: instance.clone(),
+            mode: resource.mode,
+            type_name: resource.type_name.clone(),
+            name: resource.name.clone(),
+            key: key.clone(),
+        };
+        if instance.iter().any(|(_, k)| *k == InstanceKey::Unknown) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_KEY,
+                    format!("{address}: the module's count or for_each is not known until apply"),
+                )
+                .at(resource.span.clone())
+                .help("base count and for_each on values known at plan time (variables, locals), not on attributes of resources not yet created"),
+            );
+            return configured;
+        }
+        self.declared.insert(address.resource_address());
+        self.visited.insert(address.clone());
+        if resource.mode == ResourceMode::Data {
+            // Data sources come with the providers that have them; none of the built-in ones do.
+            return configured;
+        }
+        self.plan_instance(address, resource, configured, diagnostics)
+    }
+}
+
+/// The provider configuration of a resource: `NAME` or `NAME.ALIAS`.
+fn resource_provider(resource: &Resource) -> String {
+    match &resource.provider {
+        Some(p) => match &p.alias {
+            Some(alias) => format!("{}.{alias}", p.name),
+            None => p.name.clone(),
+        },
+        None => resource.provider_name().to_string(),
+    }
+}
+
+/// State keeps JSON shapes (lists as tuples, maps as objects); the schema's types make them
+/// comparable with configured values again (a set stays a set).
+fn conform(value: &Value, schema: &ResourceSchema) -> Value {
+    let (value, marked) = value.clone().unmark();
+    let Value::Object(mut attrs) = value else {
+        return value.mark_if(marked);
+    };
+    for attribute in &schema.attributes {
+        if let Some(v) = attrs.remove(attribute.name) {
+            let converted = convert(v.clone(), &attribute.ty).unwrap_or(v);
+            attrs.insert(attribute.name.to_string(), converted);
+        }
+    }
+    Value::Object(attrs).mark_if(marked)
+}
+
+fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
+    matches!(&expr.as_ref().map(|e| &e.expr), Some(hcl_edit::expr::Expression::Bool(b)) if **b)
+}
+
+fn ignore_changes(resource: &Resource) -> IgnoreChanges {
+    use hcl_edit::expr::Expression;
+    let Some(expr) = &resource.lifecycle.ignore_changes else {
+        return IgnoreChanges::None;
+    };
+    match &expr.expr {
+        Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+        Expression::Array(items) => IgnoreChanges::Attributes(
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    Expression::String(s) => Some(s.as_str().to_string()),
+                    Expression::Variable(v) => Some(v.as_str().to_string()),
+                    Expression::Traversal(t) => match &t.expr {
+                        Expression::Variable(v) => Some(v.as_str().to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => IgnoreChanges::None,
+    }
+}
