@@ -4,5 +4,6 @@ mod cli;
 mod conformance;
 mod diagnostics;
 mod evaluator;
+mod plan;
 mod properties;
 mod support;
