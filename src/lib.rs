@@ -2,6 +2,7 @@
 //!
 //! The binary (`src/main.rs`) is a thin wrapper over [`cli::run`]; everything else is library
 //! code. See ARCHITECTURE.md for where things live and which invariants hold.
+pub mod apply;
 pub mod cli;
 pub mod expand;
 pub mod fmt;

@@ -1,11 +1,12 @@
 //! The command-line interface: argument parsing and one thin file per command.
 
+mod apply;
 mod completions;
 mod console;
 mod fmt;
 mod graph;
 mod output;
-mod plan;
+pub(crate) mod plan;
 mod validate;
 mod version;
 
@@ -44,6 +45,10 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Evaluate expressions in a stack's context.
     Console(console::ConsoleArgs),
+    /// Plan, ask, and carry the plan out.
+    Apply(apply::ApplyArgs),
+    /// Plan the destruction of everything the stack's state holds, ask, and destroy it.
+    Destroy(apply::ApplyArgs),
     /// Show what applying the stack would change (nothing is changed).
     Plan(plan::PlanArgs),
     /// Print a stack's dependency graph as Graphviz DOT.
@@ -99,6 +104,8 @@ pub fn run() -> ExitCode {
         Command::Console(args) => console::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Plan(args) => plan::run(&args, &printer),
+        Command::Apply(args) => apply::run(&args, &printer, false),
+        Command::Destroy(args) => apply::run(&args, &printer, true),
         Command::Version(args) => version::run(&args, &printer),
         Command::Completions(args) => completions::run(&args),
     };

@@ -83,32 +83,42 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
         printer.outln(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         printer.diagnostics(&outcome.analysis.sources, diagnostics);
-        if changed {
-            printer.outln("plat will perform the following actions:\n");
-            for planned in &outcome.changes {
-                let address = planned.address.to_string();
-                let keyword = match planned.address.mode {
-                    ResourceMode::Managed => "resource",
-                    ResourceMode::Data => "data",
-                };
-                let text = render_change(&ChangeView {
-                    address: &address,
-                    keyword,
-                    type_name: &planned.address.type_name,
-                    name: &planned.address.name,
-                    change: &planned.change,
-                });
-                if !text.is_empty() {
-                    printer.outln(&text);
-                }
-            }
-            printer.outln(&summary.line());
-        } else {
-            printer.outln("No changes. The infrastructure matches the configuration.");
-        }
+        print_plan(printer, &outcome.changes);
     }
     match (args.detailed_exitcode, changed) {
         (true, true) => EXIT_CHANGES,
         _ => 0,
     }
+}
+
+/// Prints the text plan (or "No changes"); returns the counts.
+pub fn print_plan(printer: &Printer, changes: &[crate::plan::planner::PlannedInstance]) -> Summary {
+    let mut summary = Summary::default();
+    for planned in changes {
+        summary.count(planned.change.action);
+    }
+    if !changes.iter().any(|c| c.change.action != Action::NoOp) {
+        printer.outln("No changes. The infrastructure matches the configuration.");
+        return summary;
+    }
+    printer.outln("plat will perform the following actions:\n");
+    for planned in changes {
+        let address = planned.address.to_string();
+        let keyword = match planned.address.mode {
+            ResourceMode::Managed => "resource",
+            ResourceMode::Data => "data",
+        };
+        let text = render_change(&ChangeView {
+            address: &address,
+            keyword,
+            type_name: &planned.address.type_name,
+            name: &planned.address.name,
+            change: &planned.change,
+        });
+        if !text.is_empty() {
+            printer.outln(&text);
+        }
+    }
+    printer.outln(&summary.line());
+    summary
 }

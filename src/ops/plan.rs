@@ -47,8 +47,10 @@ pub enum PlanError {
         address: String,
         error: ProviderError,
     },
-    #[error("cannot start the worker threads for refreshing: {0}")]
+    #[error("cannot start the worker threads: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Journal(String),
 }
 
 /// A finished plan: the analysis (diagnostics, outputs) and the changes.
@@ -67,18 +69,8 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
         &request.analysis.env,
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
-    if paths.journal.exists() {
-        return Err(PlanError::PendingJournal {
-            path: paths.journal.clone(),
-        });
-    }
-    let state = LocalBackend::new(paths.clone())
-        .read()?
-        .unwrap_or_else(State::new);
-    let mut prior = prior_instances(&state)?;
-    if request.refresh && !prior.is_empty() {
-        prior = refresh(prior)?;
-    }
+    let backend = LocalBackend::new(paths.clone());
+    let (_, prior) = load_prior(&paths, &backend, request.refresh)?;
     let mut planner = Planner::new(&prior, &request.options);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
     let changes = planner.finish();
@@ -87,6 +79,26 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
         changes,
         state_path: paths.state.clone(),
     })
+}
+
+/// Reads the state (refusing to go on over an unfinished apply's journal) and, when asked,
+/// refreshes its instances; the caller holds the lock.
+pub fn load_prior(
+    paths: &crate::state::StatePaths,
+    backend: &LocalBackend,
+    refresh_first: bool,
+) -> Result<(State, BTreeMap<InstanceAddress, PriorInstance>), PlanError> {
+    if paths.journal.exists() {
+        return Err(PlanError::PendingJournal {
+            path: paths.journal.clone(),
+        });
+    }
+    let state = backend.read()?.unwrap_or_else(State::new);
+    let mut prior = prior_instances(&state)?;
+    if refresh_first && !prior.is_empty() {
+        prior = refresh(prior)?;
+    }
+    Ok((state, prior))
 }
 
 /// Every instance in state, as the planner sees it.

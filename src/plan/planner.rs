@@ -104,7 +104,7 @@ impl<'p> Planner<'p> {
         self.changes
     }
 
-    fn plan_instance(
+    pub(crate) fn plan_instance(
         &mut self,
         address: InstanceAddress,
         resource: &Resource,

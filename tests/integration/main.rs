@@ -1,5 +1,6 @@
 //! plat's integration tests: one binary, one module per area.
 
+mod apply;
 mod cli;
 mod conformance;
 mod diagnostics;

@@ -1,0 +1,133 @@
+//! `plat apply` and `plat destroy`: show the plan, ask, carry it out, save the state.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::plan::print_plan;
+use super::{Printer, StackArgs, EXIT_ERROR};
+use crate::ops::apply::apply;
+use crate::ops::plan::PlanRequest;
+use crate::plan::planner::PlanOptions;
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Keep state files under DIR/<stack>/<env>.json instead of ./state/.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Apply without asking (needed when input is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Ask the providers what exists before planning (--refresh=false plans against state as is).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// Replace this instance even if nothing changed (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+}
+
+pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
+    let request = PlanRequest {
+        analysis: args.stack.request(false),
+        state_dir: args.state_dir.clone(),
+        refresh: args.refresh,
+        options: PlanOptions {
+            replace: args.replace.iter().cloned().collect(),
+            destroy,
+        },
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let auto_approve = args.auto_approve;
+    let refused = std::cell::Cell::new(false);
+    let mut confirm = |plan: &crate::stack::Analysis,
+                       changes: &[crate::plan::planner::PlannedInstance]| {
+        printer.diagnostics(&plan.sources, &plan.diagnostics);
+        let summary = print_plan(printer, changes);
+        if summary.add + summary.change + summary.destroy == 0 {
+            return false;
+        }
+        if auto_approve {
+            return true;
+        }
+        let approved = ask(printer, destroy);
+        refused.set(!approved);
+        approved
+    };
+    let progress_printer = Arc::new(|line: String| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+    });
+    let outcome = match apply(&request, &mut confirm, progress_printer) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            printer.errln(&format!("error: {e}"));
+            return EXIT_ERROR;
+        }
+    };
+    if outcome.plan.diagnostics.has_errors() {
+        printer.diagnostics(&outcome.plan.sources, &outcome.plan.diagnostics);
+        printer.errln("The plan could not be made; nothing was changed.");
+        return EXIT_ERROR;
+    }
+    let Some(applied) = outcome.applied else {
+        // Nothing to do, or the user (or a missing terminal) said no.
+        return if refused.get() { EXIT_ERROR } else { 0 };
+    };
+    if applied.diagnostics.has_errors() {
+        printer.diagnostics(&applied.sources, &applied.diagnostics);
+        printer.errln(&format!(
+            "{} failed after {} operation(s); the state records what was done.",
+            if destroy { "Destroy" } else { "Apply" },
+            outcome.performed
+        ));
+        return EXIT_ERROR;
+    }
+    let mut summary = crate::render::plan_text::Summary::default();
+    for planned in &outcome.changes {
+        summary.count(planned.change.action);
+    }
+    if destroy {
+        printer.outln(&printer.success(&format!(
+            "\nDestroy complete! Resources: {} destroyed.",
+            summary.destroy
+        )));
+    } else {
+        printer.outln(&printer.success(&format!(
+            "\nApply complete! Resources: {} added, {} changed, {} destroyed.",
+            summary.add, summary.change, summary.destroy
+        )));
+        if !outcome.outputs.is_empty() {
+            printer.outln("\nOutputs:\n");
+            for (name, value) in &outcome.outputs {
+                printer.outln(&format!("{name} = {}", value.render()));
+            }
+        }
+    }
+    0
+}
+
+/// Asks for `yes` on a terminal; refuses when input is not one.
+fn ask(printer: &Printer, destroy: bool) -> bool {
+    if !std::io::stdin().is_terminal() {
+        printer.errln(&format!(
+            "error: plat {} asks for confirmation, but its input is not a terminal; run it with --auto-approve to proceed without asking",
+            if destroy { "destroy" } else { "apply" }
+        ));
+        return false;
+    }
+    printer.out(&format!(
+        "\nDo you really want to {}?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        if destroy { "destroy all resources" } else { "perform these actions" }
+    ));
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        return true;
+    }
+    printer.outln("\nCancelled: nothing was changed.");
+    false
+}

@@ -1,0 +1,82 @@
+//! `apply` and `destroy`: plan, ask, then carry the plan out and save the new state.
+
+use std::collections::BTreeMap;
+
+use super::plan::{load_prior, PlanError, PlanRequest};
+use super::state_location::state_paths;
+use crate::apply::{ApplyHook, Executor, Progress};
+use crate::plan::planner::{PlannedInstance, Planner};
+use crate::stack::{evaluate, load, Analysis};
+use crate::state::{Journal, LocalBackend, Lock, LockInfo, OutputState};
+
+/// What an apply did.
+pub struct ApplyOutcome {
+    /// The plan that was shown (its diagnostics, when it could not be made).
+    pub plan: Analysis,
+    pub changes: Vec<PlannedInstance>,
+    /// The analysis of the apply walk; `None` when nothing was applied.
+    pub applied: Option<Analysis>,
+    pub performed: usize,
+    pub outputs: BTreeMap<String, crate::lang::value::Value>,
+}
+
+/// Plans, asks `confirm` (with the plan) whether to go on, applies, and saves the state.
+pub fn apply(
+    request: &PlanRequest,
+    confirm: &mut dyn FnMut(&Analysis, &[PlannedInstance]) -> bool,
+    progress: Progress,
+) -> Result<ApplyOutcome, PlanError> {
+    let loaded = load(&request.analysis);
+    let paths = state_paths(
+        &loaded.config,
+        &request.analysis.stack_dir,
+        request.state_dir.as_deref(),
+        &request.analysis.env,
+    )?;
+    let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
+    let backend = LocalBackend::new(paths.clone());
+    let (state, prior) = load_prior(&paths, &backend, request.refresh)?;
+
+    let mut planner = Planner::new(&prior, &request.options);
+    let plan = evaluate(loaded, &request.analysis, &mut planner);
+    let changes = planner.finish();
+    let mut outcome = ApplyOutcome {
+        plan,
+        changes,
+        applied: None,
+        performed: 0,
+        outputs: BTreeMap::new(),
+    };
+    if outcome.plan.diagnostics.has_errors() || !confirm(&outcome.plan, &outcome.changes) {
+        return Ok(outcome);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(PlanError::Runtime)?;
+    let journal = Journal::open_append(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
+    let executor = Executor::new(runtime, journal, state, progress);
+    let mut hook = ApplyHook::new(Planner::new(&prior, &request.options), executor);
+    let mut applied = evaluate(load(&request.analysis), &request.analysis, &mut hook);
+    let mut executor = hook.finish(&mut applied.diagnostics);
+
+    // Root outputs that are known now.
+    if let Some(outputs) = applied.expanded.as_ref().and_then(|e| e.root_outputs()) {
+        executor.state.outputs.clear();
+        for (name, value) in outputs {
+            if value.is_fully_known() && !request.options.destroy {
+                if let Ok(output) = OutputState::from_value(value) {
+                    executor.state.outputs.insert(name.clone(), output);
+                }
+                outcome.outputs.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    backend.write(&mut executor.state)?;
+    // Everything the journal recorded is in the state file now.
+    Journal::remove(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
+    outcome.performed = executor.performed;
+    outcome.applied = Some(applied);
+    Ok(outcome)
+}

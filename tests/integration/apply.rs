@@ -1,0 +1,149 @@
+//! `plat apply` and `plat destroy` end to end with the built-in providers.
+
+use crate::support::{plat, scratch};
+
+fn run(root: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = plat()
+        .current_dir(root)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("plat runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const STACK: &str = r#"variable "names" {
+  type    = set(string)
+  default = ["a", "b"]
+}
+
+resource "random_password" "db" {
+  length  = 20
+  special = false
+}
+
+resource "plat_data" "node" {
+  for_each = var.names
+  input = {
+    name = "node-${each.key}"
+    pw   = random_password.db.result
+  }
+}
+
+resource "local_file" "config" {
+  filename = "${path.module}/out/config.txt"
+  content  = join(",", [for n in plat_data.node : n.input.name])
+}
+
+output "file_id" {
+  value = local_file.config.id
+}
+
+output "password" {
+  value     = random_password.db.result
+  sensitive = true
+}
+"#;
+
+fn setup(name: &str) -> std::path::PathBuf {
+    let root = scratch(name);
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    std::fs::write(root.join("stack/main.hcl"), STACK).expect("write");
+    root
+}
+
+#[test]
+fn apply_converges_and_destroy_leaves_nothing() {
+    let root = setup("apply-cycle");
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."),
+        "{out}"
+    );
+    assert!(out.contains("password = (sensitive value)"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("stack/out/config.txt")).expect("file"),
+        "node-a,node-b"
+    );
+    // The password reached its dependants for real (it is in state), but never the output.
+    let state = std::fs::read_to_string(root.join("state/stack/default.json")).expect("state");
+    assert!(state.contains("\"random_password.db\""), "{state}");
+    assert!(!out.contains("\"pw\""), "{out}");
+
+    let (code, out, _) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "No changes. The infrastructure matches the configuration.\n"
+        )
+    );
+
+    // A key removed and a file edited behind plat's back.
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        STACK.replace("[\"a\", \"b\"]", "[\"a\"]"),
+    )
+    .expect("write");
+    std::fs::write(root.join("stack/out/config.txt"), "edited").expect("edit");
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("# plat_data.node[\"b\"] will be destroyed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# local_file.config must be replaced"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("stack/out/config.txt")).expect("file"),
+        "node-a"
+    );
+
+    let (code, out, err) = run(&root, &["destroy", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("Destroy complete! Resources: 3 destroyed."),
+        "{out}"
+    );
+    assert!(
+        !root.join("stack/out/config.txt").exists(),
+        "the file is gone"
+    );
+    let (code, out, _) = run(
+        &root,
+        &["plan", "stack", "--destroy", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "No changes. The infrastructure matches the configuration.\n"
+        )
+    );
+}
+
+#[test]
+fn apply_without_a_terminal_asks_for_auto_approve_and_changes_nothing() {
+    let root = setup("apply-no-tty");
+    let (code, _, err) = run(&root, &["apply", "stack"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--auto-approve"), "{err}");
+    assert!(!root.join("stack/out/config.txt").exists());
+}
+
+#[test]
+fn an_unfinished_journal_stops_plans() {
+    let root = setup("apply-journal");
+    std::fs::create_dir_all(root.join("state/stack")).expect("mkdir");
+    std::fs::write(root.join("state/stack/default.json.journal"), "").expect("write");
+    let (code, _, err) = run(&root, &["plan", "stack"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("default.json.journal"), "{err}");
+}
