@@ -137,15 +137,23 @@ impl Executor {
         identity: Option<serde_json::Value>,
     ) -> Result<u64, String> {
         let seq = self.journal.next_seq();
-        self.journal
-            .append(&Record::Intent(Intent {
-                seq,
-                address: planned.address.clone(),
-                provider: planned.provider.clone(),
-                action,
-                identity,
-            }))
-            .map_err(|e| e.to_string())?;
+        // An intent must be on disk before a mutation of an object that exists outside state
+        // (it has an identity to find it by after a crash); for objects that live only in
+        // state, a lost intent loses nothing.
+        let durable = identity.is_some();
+        let record = Record::Intent(Intent {
+            seq,
+            address: planned.address.clone(),
+            provider: planned.provider.clone(),
+            action,
+            identity,
+        });
+        let written = if durable {
+            self.journal.append(&record)
+        } else {
+            self.journal.append_unsynced(&record)
+        };
+        written.map_err(|e| e.to_string())?;
         Ok(seq)
     }
 
@@ -155,8 +163,9 @@ impl Executor {
         address: &InstanceAddress,
         outcome: Outcome,
     ) -> Result<(), String> {
+        // A lost result is recovered by asking the provider about the intent.
         self.journal
-            .append(&Record::Result(OperationResult {
+            .append_unsynced(&Record::Result(OperationResult {
                 seq,
                 address: address.clone(),
                 outcome,

@@ -150,6 +150,29 @@ impl Journal {
 
     /// Appends one record and syncs it to disk before returning.
     pub fn append(&mut self, record: &Record) -> Result<(), JournalError> {
+        self.write_record(record, true)
+    }
+
+    /// Appends one record without waiting for the disk. For records whose loss a crash makes
+    /// harmless: results (recovery asks the provider about intents without one) and intents of
+    /// objects that live only in state. A later synced append or [`Journal::sync`] makes it
+    /// durable too.
+    pub fn append_unsynced(&mut self, record: &Record) -> Result<(), JournalError> {
+        self.write_record(record, false)
+    }
+
+    /// Makes every record appended so far durable.
+    pub fn sync(&mut self) -> Result<(), JournalError> {
+        self.file.sync_data().map_err(|source| {
+            self.broken = true;
+            JournalError::Io {
+                path: self.path.clone(),
+                source,
+            }
+        })
+    }
+
+    fn write_record(&mut self, record: &Record, sync: bool) -> Result<(), JournalError> {
         if self.broken {
             return Err(JournalError::Broken {
                 path: self.path.clone(),
@@ -160,10 +183,16 @@ impl Journal {
             source,
         })?;
         line.push(b'\n');
-        let result = self
-            .file
-            .write_all(&line)
-            .and_then(|()| self.file.sync_data());
+        let result =
+            self.file.write_all(&line).and_then(
+                |()| {
+                    if sync {
+                        self.file.sync_data()
+                    } else {
+                        Ok(())
+                    }
+                },
+            );
         if let Err(source) = result {
             self.broken = true;
             return Err(JournalError::Io {
