@@ -6,6 +6,7 @@ mod console;
 mod fmt;
 mod graph;
 mod output;
+mod outputs;
 pub(crate) mod plan;
 mod validate;
 mod version;
@@ -51,6 +52,8 @@ pub enum Command {
     Destroy(apply::ApplyArgs),
     /// Show what applying the stack would change (nothing is changed).
     Plan(plan::PlanArgs),
+    /// Print the outputs saved by the last apply (sensitive ones only when named).
+    Output(outputs::OutputArgs),
     /// Print a stack's dependency graph as Graphviz DOT.
     Graph(graph::GraphArgs),
     /// Print plat's version.
@@ -104,6 +107,7 @@ pub fn run() -> ExitCode {
         Command::Console(args) => console::run(&args, &printer),
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Plan(args) => plan::run(&args, &printer),
+        Command::Output(args) => outputs::run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer, false),
         Command::Destroy(args) => apply::run(&args, &printer, true),
         Command::Version(args) => version::run(&args, &printer),

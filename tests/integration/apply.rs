@@ -147,3 +147,54 @@ fn an_unfinished_journal_stops_plans() {
     assert_eq!(code, 1);
     assert!(err.contains("default.json.journal"), "{err}");
 }
+
+#[test]
+fn a_failed_operation_stops_the_apply_and_keeps_what_was_done() {
+    let root = scratch("apply-failure");
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    // `blocker` is a file, so a file below it cannot be created.
+    std::fs::write(root.join("blocker"), "not a directory").expect("write");
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        "resource \"plat_data\" \"first\" {\n  input = \"ok\"\n}\n\nresource \"local_file\" \"bad\" {\n  filename = \"blocker/inside.txt\"\n  content  = plat_data.first.output\n}\n\nresource \"plat_data\" \"after\" {\n  input = local_file.bad.id\n}\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("local_file.bad: create failed"), "{err}");
+    assert!(out.contains("plat_data.first: Creation complete"), "{out}");
+    assert!(
+        !out.contains("plat_data.after: Creating"),
+        "nothing after a failure starts: {out}"
+    );
+    let state =
+        std::fs::read_to_string(root.join("state/stack/default.json")).expect("state saved");
+    assert!(state.contains("\"plat_data.first\""), "{state}");
+    assert!(!state.contains("\"local_file.bad\""), "{state}");
+    assert!(
+        !root.join("state/stack/default.json.journal").exists(),
+        "the journal is folded in"
+    );
+}
+
+#[test]
+fn output_shows_saved_outputs_and_sensitive_ones_only_when_named() {
+    let root = setup("apply-output");
+    let (code, _, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&root, &["output", "stack"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("password = (sensitive value)"), "{out}");
+    assert!(out.contains("file_id = \""), "{out}");
+    let (code, out, _) = run(&root, &["output", "stack", "password", "--raw"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.len(),
+        20,
+        "the password itself, when named: {} characters",
+        out.len()
+    );
+    let (code, _, err) = run(&root, &["output", "stack", "pasword"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("did you mean \"password\"?"), "{err}");
+}
