@@ -38,8 +38,8 @@ pub enum PlanError {
     Lock(#[from] LockError),
     #[error(transparent)]
     State(#[from] BackendError),
-    #[error("{path} holds the journal of an apply that did not finish; plat must recover it before planning, which this version of plat cannot do yet. Keep the file: it records which objects were being created")]
-    PendingJournal { path: PathBuf },
+    #[error("recovering an interrupted apply failed: {0}")]
+    Recovery(String),
     #[error("the state has an instance address plat cannot read: {0}")]
     Address(String),
     #[error("refreshing {address} failed: {error}")]
@@ -88,10 +88,8 @@ pub fn load_prior(
     backend: &LocalBackend,
     refresh_first: bool,
 ) -> Result<(State, BTreeMap<InstanceAddress, PriorInstance>), PlanError> {
-    if paths.journal.exists() {
-        return Err(PlanError::PendingJournal {
-            path: paths.journal.clone(),
-        });
+    if let Some(recovery) = super::recover::recover(paths, backend).map_err(PlanError::Recovery)? {
+        report_recovery(&recovery);
     }
     let state = backend.read()?.unwrap_or_else(State::new);
     let mut prior = prior_instances(&state)?;
@@ -99,6 +97,26 @@ pub fn load_prior(
         prior = refresh(prior)?;
     }
     Ok((state, prior))
+}
+
+/// Tells the user what recovery did (on standard error: it is not part of the plan).
+fn report_recovery(recovery: &super::recover::Recovery) {
+    eprintln!(
+        "Recovered an interrupted apply: {} finished operation(s) saved; {} unfinished operation(s) whose object exists adopted{}; {} forgotten{}.",
+        recovery.folded,
+        recovery.adopted.len(),
+        list(&recovery.adopted),
+        recovery.forgotten.len(),
+        list(&recovery.forgotten),
+    );
+}
+
+fn list(addresses: &[String]) -> String {
+    if addresses.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", addresses.join(", "))
+    }
 }
 
 /// Every instance in state, as the planner sees it.

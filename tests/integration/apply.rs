@@ -139,16 +139,6 @@ fn apply_without_a_terminal_asks_for_auto_approve_and_changes_nothing() {
 }
 
 #[test]
-fn an_unfinished_journal_stops_plans() {
-    let root = setup("apply-journal");
-    std::fs::create_dir_all(root.join("state/stack")).expect("mkdir");
-    std::fs::write(root.join("state/stack/default.json.journal"), "").expect("write");
-    let (code, _, err) = run(&root, &["plan", "stack"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("default.json.journal"), "{err}");
-}
-
-#[test]
 fn a_failed_operation_stops_the_apply_and_keeps_what_was_done() {
     let root = scratch("apply-failure");
     std::fs::create_dir_all(root.join("stack")).expect("mkdir");
@@ -197,4 +187,125 @@ fn output_shows_saved_outputs_and_sensitive_ones_only_when_named() {
     let (code, _, err) = run(&root, &["output", "stack", "pasword"]);
     assert_eq!(code, 1);
     assert!(err.contains("did you mean \"password\"?"), "{err}");
+}
+
+/// A stack of slow steps, each followed by a file that depends on it.
+fn slow_stack() -> String {
+    let mut stack = String::new();
+    for i in 0..4 {
+        stack.push_str(&format!(
+            "resource \"time_sleep\" \"step{i}\" {{\n  create_duration = \"300ms\"\n}}\n\nresource \"local_file\" \"f{i}\" {{\n  filename = \"${{path.module}}/out/f{i}.txt\"\n  content  = \"file {i} after ${{time_sleep.step{i}.id}}\"\n}}\n\n"
+        ));
+    }
+    stack
+}
+
+/// `kill -9` in the middle of an apply, at several points; the next apply recovers from the
+/// journal and converges to exactly the configured files, and destroy leaves none.
+#[test]
+fn kill_9_during_apply_then_apply_converges() {
+    use std::io::BufRead;
+    for kill_after in 1..=3 {
+        let root = scratch(&format!("apply-kill-{kill_after}"));
+        std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+        std::fs::write(root.join("stack/main.hcl"), slow_stack()).expect("write");
+        let mut child = plat()
+            .current_dir(&root)
+            .args(["apply", "stack", "--auto-approve"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("plat runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut completed = 0;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("Creation complete") {
+                completed += 1;
+                if completed == kill_after * 2 - 1 {
+                    break;
+                }
+            }
+        }
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+
+        let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+        assert_eq!(
+            code, 0,
+            "after kill at {kill_after}: stdout:\n{out}\nstderr:\n{err}"
+        );
+        for i in 0..4 {
+            let text =
+                std::fs::read_to_string(root.join(format!("stack/out/f{i}.txt"))).expect("file");
+            assert!(text.starts_with(&format!("file {i} after ")), "{text}");
+        }
+        let files = std::fs::read_dir(root.join("stack/out"))
+            .expect("dir")
+            .count();
+        assert_eq!(files, 4, "exactly the configured files");
+        let (code, out, _) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+        assert_eq!(code, 0, "converged after kill at {kill_after}: {out}");
+        let (code, _, err) = run(&root, &["destroy", "stack", "--auto-approve"]);
+        assert_eq!(code, 0, "{err}");
+        let files = std::fs::read_dir(root.join("stack/out"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(files, 0, "destroy leaves no file");
+    }
+}
+
+/// A crash after a file was written but before its result was recorded: the next run finds the
+/// file through the provider and adopts it instead of writing it again.
+#[test]
+fn recovery_adopts_an_object_whose_result_was_lost() {
+    use std::str::FromStr;
+    let root = scratch("apply-adopt");
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        "resource \"local_file\" \"f\" {\n  filename = \"${path.module}/out/f.txt\"\n  content  = \"hello\"\n}\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+
+    // Rewind the state to before the create, and leave the create's intent in the journal.
+    let paths = plat::state::StatePaths::at(root.join("state/stack/default.json"));
+    let backend = plat::state::LocalBackend::new(paths.clone());
+    let mut state = backend.read().expect("read").expect("state");
+    let address = plat::state::InstanceAddress::from_str("local_file.f").expect("address");
+    let value = state.instance(&address).expect("instance").value();
+    let implementation = plat::providers::registry()
+        .implementation(plat::lang::config::ResourceMode::Managed, "local_file")
+        .expect("local_file");
+    let identity = implementation.identity(&value);
+    assert!(identity.is_some(), "a file can be found again");
+    state.remove_instance(&address);
+    backend.write(&mut state).expect("write");
+    let mut journal = plat::state::Journal::open_append(&paths).expect("journal");
+    journal
+        .append(&plat::state::Record::Intent(plat::state::Intent {
+            seq: 0,
+            address: address.clone(),
+            provider: "local".into(),
+            action: plat::state::journal::Action::Create,
+            identity,
+        }))
+        .expect("append");
+    drop(journal);
+
+    let (code, out, err) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+    assert!(err.contains("adopted (local_file.f)"), "{err}");
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "No changes. The infrastructure matches the configuration.\n"
+        )
+    );
+    assert!(!root.join("state/stack/default.json.journal").exists());
 }
