@@ -8,6 +8,7 @@ mod graph;
 mod output;
 mod outputs;
 pub(crate) mod plan;
+mod state_cmd;
 mod validate;
 mod version;
 
@@ -54,6 +55,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Print the outputs saved by the last apply (sensitive ones only when named).
     Output(outputs::OutputArgs),
+    /// Look at and correct the state: list, show, rm, mv.
+    State(state_cmd::StateArgs),
     /// Print a stack's dependency graph as Graphviz DOT.
     Graph(graph::GraphArgs),
     /// Print plat's version.
@@ -108,6 +111,7 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph::run(&args, &printer),
         Command::Plan(args) => plan::run(&args, &printer),
         Command::Output(args) => outputs::run(&args, &printer),
+        Command::State(args) => state_cmd::run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer, false),
         Command::Destroy(args) => apply::run(&args, &printer, true),
         Command::Version(args) => version::run(&args, &printer),

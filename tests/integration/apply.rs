@@ -309,3 +309,56 @@ fn recovery_adopts_an_object_whose_result_was_lost() {
     );
     assert!(!root.join("state/stack/default.json.journal").exists());
 }
+
+#[test]
+fn state_list_show_mv_and_rm() {
+    let root = setup("state-commands");
+    let (code, _, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&root, &["state", "list", "stack"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "local_file.config\nplat_data.node[\"a\"]\nplat_data.node[\"b\"]\nrandom_password.db\n"
+    );
+    let (code, out, _) = run(
+        &root,
+        &["state", "show", "stack", "--address", "random_password.db"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("result           = (sensitive value)"),
+        "{out}"
+    );
+    let (code, out, _) = run(
+        &root,
+        &[
+            "state",
+            "mv",
+            "stack",
+            "--from",
+            "plat_data.node[\"b\"]",
+            "--to",
+            "plat_data.node[\"c\"]",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run(
+        &root,
+        &["state", "rm", "stack", "--address", "plat_data.node"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Removed plat_data.node[\"a\"]")
+            && out.contains("Removed plat_data.node[\"c\"]"),
+        "{out}"
+    );
+    let (_, out, _) = run(&root, &["state", "list", "stack"]);
+    assert_eq!(out, "local_file.config\nrandom_password.db\n");
+    let (code, _, err) = run(
+        &root,
+        &["state", "show", "stack", "--address", "random_password.dbx"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("did you mean random_password.db?"), "{err}");
+}

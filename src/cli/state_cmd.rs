@@ -1,0 +1,221 @@
+//! `plat state list|show|rm|mv`: look at and correct a stack's state.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Subcommand};
+
+use super::{Printer, StackArgs, EXIT_ERROR};
+use crate::ops::state_location::state_paths;
+use crate::stack::load;
+use crate::state::{InstanceAddress, LocalBackend, Lock, LockInfo, State, StatePaths};
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    #[command(subcommand)]
+    pub command: StateCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct StateOptions {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Keep state files under DIR/<stack>/<env>.json instead of ./state/.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resource instances in state.
+    List(StateOptions),
+    /// Show one instance's attributes (secrets masked).
+    Show {
+        #[command(flatten)]
+        options: StateOptions,
+        /// The instance address, e.g. plat_data.node["a"].
+        #[arg(long, value_name = "ADDRESS")]
+        address: String,
+    },
+    /// Forget instances (the objects are not destroyed); a resource address forgets all its instances.
+    Rm {
+        #[command(flatten)]
+        options: StateOptions,
+        #[arg(long = "address", value_name = "ADDRESS", required = true)]
+        addresses: Vec<String>,
+    },
+    /// Move an instance to another address (after renaming a resource or moving it into a module).
+    Mv {
+        #[command(flatten)]
+        options: StateOptions,
+        #[arg(long, value_name = "ADDRESS")]
+        from: String,
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
+    },
+}
+
+pub fn run(args: &StateArgs, printer: &Printer) -> u8 {
+    let result = match &args.command {
+        StateCommand::List(options) => list(options, printer),
+        StateCommand::Show { options, address } => show(options, address, printer),
+        StateCommand::Rm { options, addresses } => rm(options, addresses, printer),
+        StateCommand::Mv { options, from, to } => mv(options, from, to, printer),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            printer.errln(&format!("error: {message}"));
+            EXIT_ERROR
+        }
+    }
+}
+
+fn locate(options: &StateOptions) -> Result<(StatePaths, LocalBackend), String> {
+    let request = options.stack.request(true);
+    let loaded = load(&request);
+    let paths = state_paths(
+        &loaded.config,
+        &request.stack_dir,
+        options.state_dir.as_deref(),
+        &request.env,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((paths.clone(), LocalBackend::new(paths)))
+}
+
+fn read(backend: &LocalBackend, paths: &StatePaths) -> Result<State, String> {
+    backend.read().map_err(|e| e.to_string())?.ok_or_else(|| {
+        format!(
+            "no state at {}: apply the stack first (or check --env and --state-dir)",
+            paths.state.display()
+        )
+    })
+}
+
+/// Every instance address in state, sorted.
+fn addresses(state: &State) -> Result<Vec<InstanceAddress>, String> {
+    let mut out = Vec::new();
+    for (resource, entry) in &state.resources {
+        for key in entry.instances.keys() {
+            let text = if key.is_empty() {
+                resource.clone()
+            } else {
+                format!("{resource}[{key}]")
+            };
+            out.push(InstanceAddress::from_str(&text).map_err(|e| e.to_string())?);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn list(options: &StateOptions, printer: &Printer) -> Result<(), String> {
+    let (paths, backend) = locate(options)?;
+    let state = read(&backend, &paths)?;
+    for address in addresses(&state)? {
+        printer.outln(&address.to_string());
+    }
+    Ok(())
+}
+
+fn parse(address: &str) -> Result<InstanceAddress, String> {
+    InstanceAddress::from_str(address).map_err(|e| e.to_string())
+}
+
+fn show(options: &StateOptions, address: &str, printer: &Printer) -> Result<(), String> {
+    let (paths, backend) = locate(options)?;
+    let state = read(&backend, &paths)?;
+    let address = parse(address)?;
+    let instance = state
+        .instance(&address)
+        .ok_or_else(|| not_in_state(&state, &address))?;
+    let keyword = match address.mode {
+        crate::lang::config::ResourceMode::Managed => "resource",
+        crate::lang::config::ResourceMode::Data => "data",
+    };
+    printer.outln(&format!("# {address}:"));
+    printer.outln(&format!(
+        "{keyword} {} {} {}",
+        crate::lang::value::quote(&address.type_name),
+        crate::lang::value::quote(&address.name),
+        instance.value().render()
+    ));
+    Ok(())
+}
+
+fn not_in_state(state: &State, address: &InstanceAddress) -> String {
+    let all: Vec<String> = addresses(state)
+        .unwrap_or_default()
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    match crate::lang::diagnostics::suggest(&address.to_string(), all.iter().map(String::as_str)) {
+        Some(s) => format!("{address} is not in state; did you mean {s}?"),
+        None => format!("{address} is not in state; `plat state list` shows what is"),
+    }
+}
+
+fn rm(options: &StateOptions, wanted: &[String], printer: &Printer) -> Result<(), String> {
+    let (paths, backend) = locate(options)?;
+    let _lock = Lock::acquire(&paths, LockInfo::new("plat state rm")).map_err(|e| e.to_string())?;
+    let mut state = read(&backend, &paths)?;
+    let all = addresses(&state)?;
+    let mut removed = Vec::new();
+    for text in wanted {
+        let address = parse(text)?;
+        // A resource address without a key names every instance of the resource.
+        let matching: Vec<InstanceAddress> = all
+            .iter()
+            .filter(|a| {
+                **a == address
+                    || (address.key == crate::expand::InstanceKey::None
+                        && a.resource_address() == address.resource_address())
+            })
+            .cloned()
+            .collect();
+        if matching.is_empty() {
+            return Err(not_in_state(&state, &address));
+        }
+        for address in matching {
+            state.remove_instance(&address);
+            removed.push(address.to_string());
+        }
+    }
+    backend.write(&mut state).map_err(|e| e.to_string())?;
+    for address in &removed {
+        printer.outln(&format!(
+            "Removed {address} (the object itself was not destroyed)"
+        ));
+    }
+    Ok(())
+}
+
+fn mv(options: &StateOptions, from: &str, to: &str, printer: &Printer) -> Result<(), String> {
+    let (paths, backend) = locate(options)?;
+    let _lock = Lock::acquire(&paths, LockInfo::new("plat state mv")).map_err(|e| e.to_string())?;
+    let mut state = read(&backend, &paths)?;
+    let (from, to) = (parse(from)?, parse(to)?);
+    if from.type_name != to.type_name || from.mode != to.mode {
+        return Err(format!(
+            "cannot move {from} to {to}: an instance keeps its resource type"
+        ));
+    }
+    if state.instance(&to).is_some() {
+        return Err(format!(
+            "{to} is already in state; remove it first with plat state rm"
+        ));
+    }
+    let provider = state
+        .resources
+        .get(&from.resource_address())
+        .map(|r| r.provider.clone())
+        .unwrap_or_default();
+    let instance = state
+        .remove_instance(&from)
+        .ok_or_else(|| not_in_state(&state, &from))?;
+    state.set_instance(&to, &provider, instance);
+    backend.write(&mut state).map_err(|e| e.to_string())?;
+    printer.outln(&format!("Moved {from} to {to}"));
+    Ok(())
+}
