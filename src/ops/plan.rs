@@ -58,6 +58,8 @@ pub struct PlanOutcome {
     pub analysis: Analysis,
     pub changes: Vec<PlannedInstance>,
     pub state_path: PathBuf,
+    /// The instances the plan was made against (kept so that callers decide when to free them).
+    pub prior: BTreeMap<InstanceAddress, PriorInstance>,
 }
 
 pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
@@ -70,6 +72,8 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
+    // The state document is no longer needed once its instances are values: free it now, before
+    // evaluation allocates (it is the larger of the two).
     let (_, prior) = load_prior(&paths, &backend, request.refresh)?;
     let mut planner = Planner::new(&prior, &request.options);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
@@ -78,6 +82,7 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
         analysis,
         changes,
         state_path: paths.state.clone(),
+        prior,
     })
 }
 
@@ -159,7 +164,9 @@ fn refresh(
         for (address, instance) in prior {
             let implementation = registry().implementation(address.mode, &address.type_name);
             match (address.mode, implementation) {
-                (ResourceMode::Managed, Some(implementation)) => {
+                (ResourceMode::Managed, Some(implementation))
+                    if implementation.reads_outside_state() =>
+                {
                     reads.spawn(async move {
                         let ctx = OpContext::new();
                         let result = implementation.read(&ctx, &instance.value).await;

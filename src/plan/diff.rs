@@ -146,10 +146,12 @@ fn diff_existing(
         };
     }
     if changed.is_empty() {
+        // Unchanged: `after` would equal `before`, so it is left out (a large no-op plan is
+        // mostly these).
         return InstanceChange {
             action: Action::NoOp,
             before: Some(prior.clone()),
-            after: Some(prior.clone()),
+            after: None,
             reasons: Vec::new(),
         };
     }

@@ -72,6 +72,7 @@ pub struct InstanceChange {
     /// The value in state (after refresh), if any.
     pub before: Option<Value>,
     /// The planned value: what the object will look like; unknown parts are `(known after apply)`.
+    /// `None` for a deletion, and for a no-op (it would equal `before`).
     pub after: Option<Value>,
     pub reasons: Vec<Reason>,
 }

@@ -183,11 +183,10 @@ impl<'p> Planner<'p> {
                 .help("change the plan so the resource is kept, or remove prevent_destroy first if destroying it is intended"),
             );
         }
-        let seen = change
-            .after
-            .clone()
-            .or_else(|| prior_value.clone())
-            .unwrap_or(configured);
+        let seen = match &change.after {
+            Some(after) => after.clone(),
+            None => prior_value.unwrap_or(configured),
+        };
         self.changes.push(PlannedInstance {
             address,
             provider: resource_provider(resource),

@@ -239,6 +239,12 @@ pub trait ResourceType: Send + Sync {
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<Value, ProviderError>>;
 
+    /// Whether refreshing asks something outside state (a cloud, the disk). Types whose objects
+    /// live only in state return false, and refresh skips them.
+    fn reads_outside_state(&self) -> bool {
+        true
+    }
+
     /// Refresh: the object's current value, or None if it no longer exists.
     fn read<'a>(
         &'a self,

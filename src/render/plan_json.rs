@@ -61,7 +61,12 @@ pub fn render(changes: &[PlannedInstance], summary: &super::plan_text::Summary) 
         .map(|planned| {
             let change = &planned.change;
             let (before, _, before_sensitive) = change.before.as_ref().map(masked).unwrap_or((Json::Null, Json::Bool(false), Json::Bool(false)));
-            let (after, after_unknown, after_sensitive) = change.after.as_ref().map(masked).unwrap_or((Json::Null, Json::Bool(false), Json::Bool(false)));
+            // A no-op leaves the object as it was.
+            let after_value = match change.action {
+                crate::plan::model::Action::NoOp => change.before.as_ref(),
+                _ => change.after.as_ref(),
+            };
+            let (after, after_unknown, after_sensitive) = after_value.map(masked).unwrap_or((Json::Null, Json::Bool(false), Json::Bool(false)));
             json!({
                 "address": planned.address.to_string(),
                 "module_address": crate::expand::module_prefix(&planned.address.module).trim_end_matches('.'),

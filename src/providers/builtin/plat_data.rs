@@ -88,6 +88,10 @@ impl ResourceType for PlatData {
         })
     }
 
+    fn reads_outside_state(&self) -> bool {
+        false
+    }
+
     fn read<'a>(
         &'a self,
         _ctx: &'a OpContext,

@@ -119,6 +119,10 @@ impl ResourceType for RandomId {
         })
     }
 
+    fn reads_outside_state(&self) -> bool {
+        false
+    }
+
     fn read<'a>(
         &'a self,
         _ctx: &'a OpContext,

@@ -77,6 +77,10 @@ impl ResourceType for RandomPassword {
         })
     }
 
+    fn reads_outside_state(&self) -> bool {
+        false
+    }
+
     fn read<'a>(
         &'a self,
         _ctx: &'a OpContext,

@@ -64,6 +64,10 @@ impl ResourceType for RandomString {
         })
     }
 
+    fn reads_outside_state(&self) -> bool {
+        false
+    }
+
     fn read<'a>(
         &'a self,
         _ctx: &'a OpContext,

@@ -114,6 +114,10 @@ impl ResourceType for TimeSleep {
         })
     }
 
+    fn reads_outside_state(&self) -> bool {
+        false
+    }
+
     fn read<'a>(
         &'a self,
         _ctx: &'a OpContext,
