@@ -19,7 +19,7 @@ pub struct ApplyArgs {
     /// Keep state files under DIR/<stack>/<env>.json instead of ./state/.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Apply without asking (needed when input is not a terminal).
+    /// Apply without asking (needed when input is not a terminal; a saved plan never asks).
     #[arg(long)]
     pub auto_approve: bool,
     /// Ask the providers what exists before planning (--refresh=false plans against state as is).
@@ -31,17 +31,44 @@ pub struct ApplyArgs {
 }
 
 pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
+    // `plat apply PLANFILE`: a saved plan names its stack, environment and options.
+    let saved = if !destroy && args.stack.stack_dir.is_file() {
+        match read_saved_plan(&args.stack.stack_dir) {
+            Ok(saved) => Some(saved),
+            Err(message) => {
+                printer.errln(&format!("error: {message}"));
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        None
+    };
+    let mut analysis = args.stack.request(false);
+    let (state_dir, options, refresh) = match &saved {
+        Some(saved) => {
+            analysis.stack_dir = saved.stack_dir.clone();
+            analysis.env = saved.env.clone();
+            // The saved plan was reviewed against the state it recorded: no new refresh.
+            (saved.state_dir.clone(), saved.options(), false)
+        }
+        None => (
+            args.state_dir.clone(),
+            PlanOptions {
+                replace: args.replace.iter().cloned().collect(),
+                destroy,
+            },
+            args.refresh,
+        ),
+    };
     let request = PlanRequest {
-        analysis: args.stack.request(false),
-        state_dir: args.state_dir.clone(),
-        refresh: args.refresh,
-        options: PlanOptions {
-            replace: args.replace.iter().cloned().collect(),
-            destroy,
-        },
+        analysis,
+        state_dir,
+        refresh,
+        options,
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
-    let auto_approve = args.auto_approve;
+    // Applying a saved plan is the approval: it was reviewed when it was made.
+    let auto_approve = args.auto_approve || saved.is_some();
     let refused = std::cell::Cell::new(false);
     let mut confirm = |plan: &crate::stack::Analysis,
                        changes: &[crate::plan::planner::PlannedInstance]| {
@@ -61,7 +88,7 @@ pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
     });
-    let outcome = match apply(&request, &mut confirm, progress_printer) {
+    let outcome = match apply(&request, saved.as_ref(), &mut confirm, progress_printer) {
         Ok(outcome) => outcome,
         Err(e) => {
             printer.errln(&format!("error: {e}"));
@@ -130,4 +157,23 @@ fn ask(printer: &Printer, destroy: bool) -> bool {
     }
     printer.outln("\nCancelled: nothing was changed.");
     false
+}
+
+fn read_saved_plan(path: &std::path::Path) -> Result<crate::plan::saved::SavedPlan, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the plan file {}: {e}", path.display()))?;
+    let saved: crate::plan::saved::SavedPlan = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a plan file plat wrote ({e}); pass a stack directory, or a file from plat plan --out",
+            path.display()
+        )
+    })?;
+    if saved.format_version > crate::plan::saved::SAVED_PLAN_VERSION {
+        return Err(format!(
+            "{} was written by a newer plat (plan format {}); use that plat to apply it",
+            path.display(),
+            saved.format_version
+        ));
+    }
+    Ok(saved)
 }

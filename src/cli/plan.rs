@@ -39,6 +39,9 @@ pub struct PlanArgs {
     /// Exit 0 when nothing changes, 2 when something does, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan to FILE; `plat apply FILE` applies exactly it, or refuses if it is stale.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
@@ -84,6 +87,38 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
     } else {
         printer.diagnostics(&outcome.analysis.sources, diagnostics);
         print_plan(printer, &outcome.changes);
+    }
+    if let Some(path) = &args.out {
+        let saved = crate::plan::saved::SavedPlan {
+            format_version: crate::plan::saved::SAVED_PLAN_VERSION,
+            plat_version: env!("CARGO_PKG_VERSION").to_string(),
+            stack_dir: request.analysis.stack_dir.clone(),
+            env: request.analysis.env.clone(),
+            state_dir: request.state_dir.clone(),
+            state_lineage: outcome.basis.state.as_ref().map(|(l, _)| l.clone()),
+            state_serial: outcome.basis.state.as_ref().map(|(_, s)| *s),
+            fingerprint: outcome.basis.fingerprint.clone(),
+            replace: args.replace.clone(),
+            destroy: args.destroy,
+            changes: crate::plan::saved::saved_changes(&outcome.changes),
+        };
+        let text = serde_json::to_string_pretty(&saved).unwrap_or_default();
+        let tmp = path.with_extension("plat-tmp");
+        if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, path))
+        {
+            printer.errln(&format!(
+                "error: cannot write the plan to {}: {e}",
+                path.display()
+            ));
+            return EXIT_ERROR;
+        }
+        if !args.json {
+            printer.outln(&format!(
+                "\nSaved the plan to {}; apply exactly it with: plat apply {}",
+                path.display(),
+                path.display()
+            ));
+        }
     }
     // The process ends next; freeing a large plan piece by piece would only cost time.
     std::mem::forget(outcome);

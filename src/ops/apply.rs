@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::{load_prior, PlanError, PlanRequest};
+use super::plan::{inputs_fingerprint, load_prior, state_basis, PlanError, PlanRequest};
 use super::state_location::state_paths;
 use crate::apply::{ApplyHook, Executor, Progress};
 use crate::plan::planner::{PlannedInstance, Planner};
+use crate::plan::saved::{saved_changes, SavedPlan};
 use crate::stack::{evaluate, load, Analysis};
 use crate::state::{Journal, LocalBackend, Lock, LockInfo, OutputState};
 
@@ -20,9 +21,12 @@ pub struct ApplyOutcome {
     pub outputs: BTreeMap<String, crate::lang::value::Value>,
 }
 
-/// Plans, asks `confirm` (with the plan) whether to go on, applies, and saves the state.
+/// Plans, asks `confirm` (with the plan) whether to go on, applies, and saves the state. With
+/// `expected` (a saved plan), the new plan must be exactly the saved one, made from the same
+/// state, files and variable values; otherwise nothing is applied.
 pub fn apply(
     request: &PlanRequest,
+    expected: Option<&SavedPlan>,
     confirm: &mut dyn FnMut(&Analysis, &[PlannedInstance]) -> bool,
     progress: Progress,
 ) -> Result<ApplyOutcome, PlanError> {
@@ -36,10 +40,21 @@ pub fn apply(
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
     let (state, prior) = load_prior(&paths, &backend, request.refresh)?;
+    let basis_state = state_basis(&state);
 
     let mut planner = Planner::new(&prior, &request.options);
     let plan = evaluate(loaded, &request.analysis, &mut planner);
     let changes = planner.finish();
+    if let Some(saved) = expected {
+        if !plan.diagnostics.has_errors() {
+            check_saved(
+                saved,
+                &basis_state,
+                &inputs_fingerprint(&plan, request),
+                &changes,
+            )?;
+        }
+    }
     let mut outcome = ApplyOutcome {
         plan,
         changes,
@@ -79,4 +94,31 @@ pub fn apply(
     outcome.performed = executor.performed;
     outcome.applied = Some(applied);
     Ok(outcome)
+}
+
+/// Refuses a saved plan that no longer describes what applying would do.
+fn check_saved(
+    saved: &SavedPlan,
+    state: &Option<(String, u64)>,
+    fingerprint: &str,
+    changes: &[PlannedInstance],
+) -> Result<(), PlanError> {
+    let saved_state = saved.state_lineage.clone().zip(saved.state_serial);
+    if saved_state != *state {
+        return Err(PlanError::StalePlan(
+            "the state changed since the plan was made (another apply ran)".into(),
+        ));
+    }
+    if saved.fingerprint != fingerprint {
+        return Err(PlanError::StalePlan(
+            "the configuration or the variable values differ from those the plan was made with"
+                .into(),
+        ));
+    }
+    if saved.changes != saved_changes(changes) {
+        return Err(PlanError::StalePlan(
+            "planning again gives different changes (something changed outside plat)".into(),
+        ));
+    }
+    Ok(())
 }

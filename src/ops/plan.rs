@@ -40,6 +40,8 @@ pub enum PlanError {
     State(#[from] BackendError),
     #[error("recovering an interrupted apply failed: {0}")]
     Recovery(String),
+    #[error("the saved plan is stale: {0}; make a new plan with plat plan --out")]
+    StalePlan(String),
     #[error("the state has an instance address plat cannot read: {0}")]
     Address(String),
     #[error("refreshing {address} failed: {error}")]
@@ -60,6 +62,34 @@ pub struct PlanOutcome {
     pub state_path: PathBuf,
     /// The instances the plan was made against (kept so that callers decide when to free them).
     pub prior: BTreeMap<InstanceAddress, PriorInstance>,
+    pub basis: PlanBasis,
+}
+
+/// What a plan was made from, for saved plans: the state's (lineage, serial), `None` when there
+/// was no state yet, and the fingerprint of the files and variable values read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanBasis {
+    pub state: Option<(String, u64)>,
+    pub fingerprint: String,
+}
+
+pub fn state_basis(state: &State) -> Option<(String, u64)> {
+    // A written state has serial 1 or more; 0 is the empty state made up for a first plan.
+    (state.serial > 0).then(|| (state.lineage.clone(), state.serial))
+}
+
+/// The fingerprint of every file the analysis read and every variable value given.
+pub fn inputs_fingerprint(analysis: &Analysis, request: &PlanRequest) -> String {
+    let files = analysis
+        .sources
+        .files()
+        .filter(|(_, f)| f.name != "<console>")
+        .map(|(_, f)| (f.name.as_str(), &*f.text));
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k.starts_with(crate::expand::inputs::ENV_PREFIX))
+        .collect();
+    env.sort();
+    crate::plan::saved::fingerprint(files, &request.analysis.vars.cli, &env)
 }
 
 pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
@@ -72,17 +102,24 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
+    let (state, prior) = load_prior(&paths, &backend, request.refresh)?;
+    let state_basis = state_basis(&state);
     // The state document is no longer needed once its instances are values: free it now, before
     // evaluation allocates (it is the larger of the two).
-    let (_, prior) = load_prior(&paths, &backend, request.refresh)?;
+    drop(state);
     let mut planner = Planner::new(&prior, &request.options);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
     let changes = planner.finish();
+    let basis = PlanBasis {
+        state: state_basis,
+        fingerprint: inputs_fingerprint(&analysis, request),
+    };
     Ok(PlanOutcome {
         analysis,
         changes,
         state_path: paths.state.clone(),
         prior,
+        basis,
     })
 }
 

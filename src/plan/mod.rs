@@ -7,3 +7,4 @@
 pub mod diff;
 pub mod model;
 pub mod planner;
+pub mod saved;

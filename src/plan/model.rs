@@ -1,11 +1,11 @@
 //! The plan model: per resource instance, an action, the values before and after, and why.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lang::value::Value;
 
 /// What applying does to one resource instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     NoOp,

@@ -362,3 +362,44 @@ fn state_list_show_mv_and_rm() {
     assert_eq!(code, 1);
     assert!(err.contains("did you mean random_password.db?"), "{err}");
 }
+
+#[test]
+fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
+    let root = setup("saved-plan");
+    let (code, out, err) = run(&root, &["plan", "stack", "--out", "plan.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("plat apply plan.json"), "{out}");
+    let saved = std::fs::read_to_string(root.join("plan.json")).expect("plan file");
+    assert!(
+        !saved.contains("node-a"),
+        "a saved plan holds no values: {saved}"
+    );
+
+    // Stale: the configuration changed after the plan was made.
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        STACK.replace("length  = 20", "length  = 21"),
+    )
+    .expect("write");
+    let (code, _, err) = run(&root, &["apply", "plan.json"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the saved plan is stale"), "{err}");
+    assert!(
+        !root.join("stack/out/config.txt").exists(),
+        "nothing applied"
+    );
+
+    // Back to the planned configuration: it applies, without asking.
+    std::fs::write(root.join("stack/main.hcl"), STACK).expect("write");
+    let (code, out, err) = run(&root, &["apply", "plan.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Apply complete! Resources: 4 added"), "{out}");
+
+    // Stale again: the state moved on since the plan was made.
+    let (code, _, err) = run(&root, &["apply", "plan.json"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("the state changed since the plan was made"),
+        "{err}"
+    );
+}
