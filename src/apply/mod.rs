@@ -7,6 +7,8 @@
 //! This first applier walks sequentially, in dependency order; on the first failure it stops
 //! changing anything and lets the walk finish without further operations.
 
+pub mod dependencies;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -346,6 +348,28 @@ fn id_suffix(value: &Value) -> String {
     }
 }
 
+/// Orders deletions so that an instance goes before the instances it depends on (by the
+/// dependencies state recorded); ties and cycles keep address order.
+fn dependants_first(
+    mut pending: Vec<PlannedInstance>,
+    dependencies: &std::collections::BTreeMap<InstanceAddress, Vec<String>>,
+) -> Vec<PlannedInstance> {
+    let mut ordered = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        // Deletable now: nothing still pending depends on it.
+        let depended_on: std::collections::BTreeSet<String> = pending
+            .iter()
+            .flat_map(|p| dependencies.get(&p.address).cloned().unwrap_or_default())
+            .collect();
+        let ready = pending
+            .iter()
+            .position(|p| !depended_on.contains(&dependencies::static_resource_address(&p.address)))
+            .unwrap_or(0);
+        ordered.push(pending.remove(ready));
+    }
+    ordered
+}
+
 /// The hook of the apply walk: plan each instance, then carry the change out. Deletions wait
 /// until the walk is over, and then go in reverse order, dependants first.
 pub struct ApplyHook<'p> {
@@ -373,13 +397,17 @@ impl<'p> ApplyHook<'p> {
         } = self;
         let visited: std::collections::BTreeSet<InstanceAddress> =
             planner.changes.iter().map(|c| c.address.clone()).collect();
-        let mut orphans: Vec<PlannedInstance> = planner
+        let dependencies: std::collections::BTreeMap<InstanceAddress, Vec<String>> = planner
+            .prior_instances()
+            .iter()
+            .map(|(address, prior)| (address.clone(), prior.dependencies.clone()))
+            .collect();
+        let orphans: Vec<PlannedInstance> = planner
             .finish()
             .into_iter()
             .filter(|c| !visited.contains(&c.address))
             .collect();
-        orphans.reverse();
-        for planned in orphans {
+        for planned in dependants_first(orphans, &dependencies) {
             executor.execute(&planned, diagnostics, None);
         }
         for (planned, span) in deferred.into_iter().rev() {

@@ -88,6 +88,7 @@ pub fn apply(
             }
         }
     }
+    crate::apply::dependencies::record(&mut executor.state, &applied.graph);
     backend.write(&mut executor.state)?;
     // Everything the journal recorded is in the state file now.
     Journal::remove(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;

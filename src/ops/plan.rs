@@ -179,6 +179,7 @@ fn prior_instances(state: &State) -> Result<BTreeMap<InstanceAddress, PriorInsta
                     value: instance.value(),
                     provider: resource.provider.clone(),
                     tainted: instance.status == InstanceStatus::Tainted,
+                    dependencies: instance.dependencies.clone(),
                 },
             );
         }

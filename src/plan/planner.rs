@@ -39,6 +39,8 @@ pub struct PriorInstance {
     pub value: Value,
     pub provider: String,
     pub tainted: bool,
+    /// Static addresses of the resources it depends on (recorded at apply).
+    pub dependencies: Vec<String>,
 }
 
 /// The options of one plan.
@@ -61,6 +63,11 @@ pub struct Planner<'p> {
 }
 
 impl<'p> Planner<'p> {
+    /// Every prior instance.
+    pub fn prior_instances(&self) -> &'p BTreeMap<InstanceAddress, PriorInstance> {
+        self.prior
+    }
+
     pub fn new(
         prior: &'p BTreeMap<InstanceAddress, PriorInstance>,
         options: &'p PlanOptions,

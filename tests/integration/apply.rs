@@ -403,3 +403,37 @@ fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn removed_resources_are_deleted_dependants_first() {
+    let root = scratch("orphan-order");
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        "resource \"plat_data\" \"z_base\" {\n  input = \"base\"\n}\n\nresource \"plat_data\" \"m_middle\" {\n  input = plat_data.z_base.output\n}\n\nresource \"local_file\" \"a_top\" {\n  filename = \"${path.module}/out/top.txt\"\n  content  = plat_data.m_middle.output\n}\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let state = std::fs::read_to_string(root.join("state/stack/default.json")).expect("state");
+    assert!(state.contains("\"plat_data.m_middle\""), "{state}");
+    assert!(
+        state.contains("\"dependencies\": [\n            \"plat_data.z_base\"\n          ]"),
+        "direct dependencies recorded: {state}"
+    );
+
+    std::fs::write(root.join("stack/main.hcl"), "locals {\n  empty = true\n}\n").expect("write");
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let order: Vec<&str> = out
+        .lines()
+        .filter(|l| l.ends_with(": Destroying..."))
+        .map(|l| l.trim_end_matches(": Destroying..."))
+        .collect();
+    assert_eq!(
+        order,
+        ["local_file.a_top", "plat_data.m_middle", "plat_data.z_base"],
+        "{out}"
+    );
+    assert!(!root.join("stack/out/top.txt").exists());
+}
