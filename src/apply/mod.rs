@@ -9,6 +9,7 @@
 
 pub mod dependencies;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,6 +27,7 @@ use crate::state::{InstanceAddress, InstanceState, Journal, State};
 pub mod codes {
     pub const OPERATION_FAILED: &str = "plat::apply::operation_failed";
     pub const JOURNAL: &str = "plat::apply::journal";
+    pub const INTERRUPTED: &str = "plat::apply::interrupted";
 }
 
 /// Progress lines (`plat_data.a: Creating...`), written by the caller.
@@ -40,6 +42,28 @@ pub struct Executor {
     /// Set after the first failure: no further operations start.
     pub failed: bool,
     pub performed: usize,
+    /// Set by the first Ctrl-C: no further operations start, waits stop early.
+    interrupted: Arc<AtomicBool>,
+}
+
+/// First Ctrl-C: stop starting operations and cut waits short, so what is in flight finishes
+/// and is saved. Second Ctrl-C: leave at once; the journal (on disk) lets the next run recover.
+fn watch_interrupts(
+    runtime: &tokio::runtime::Runtime,
+    interrupted: Arc<AtomicBool>,
+    progress: Progress,
+) {
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        interrupted.store(true, Ordering::SeqCst);
+        progress("Interrupt received: finishing what is in progress and saving the state (press Ctrl-C again to stop at once; the next run recovers)".into());
+        if tokio::signal::ctrl_c().await.is_ok() {
+            progress("Second interrupt: stopping now; run plat apply again to recover from the journal".into());
+            std::process::exit(130);
+        }
+    });
 }
 
 impl Executor {
@@ -49,6 +73,8 @@ impl Executor {
         state: State,
         progress: Progress,
     ) -> Executor {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        watch_interrupts(&runtime, interrupted.clone(), progress.clone());
         Executor {
             runtime,
             journal,
@@ -56,7 +82,13 @@ impl Executor {
             progress,
             failed: false,
             performed: 0,
+            interrupted,
         }
+    }
+
+    /// True once Ctrl-C was pressed.
+    pub fn was_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
     }
 
     /// Performs one change; returns the instance's value afterwards (for dependants).
@@ -71,6 +103,18 @@ impl Executor {
             return change.after.clone();
         }
         if self.failed {
+            return change.after.clone().or_else(|| change.before.clone());
+        }
+        if self.was_interrupted() {
+            self.failed = true;
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::INTERRUPTED,
+                    format!("{}: not started: interrupted", planned.address),
+                )
+                .at_opt(at)
+                .help("run plat apply again to finish"),
+            );
             return change.after.clone().or_else(|| change.before.clone());
         }
         let address = &planned.address;
@@ -129,7 +173,9 @@ impl Executor {
     fn context(&self, address: &InstanceAddress) -> OpContext {
         let progress = self.progress.clone();
         let address = address.to_string();
-        OpContext::new().with_progress(Arc::new(move |line| progress(format!("{address}: {line}"))))
+        OpContext::new()
+            .with_progress(Arc::new(move |line| progress(format!("{address}: {line}"))))
+            .with_cancellation(self.interrupted.clone())
     }
 
     fn intent(

@@ -437,3 +437,72 @@ fn removed_resources_are_deleted_dependants_first() {
     );
     assert!(!root.join("stack/out/top.txt").exists());
 }
+
+/// Ctrl-C stops starting operations, cuts the wait in progress short, and saves what was done.
+#[test]
+fn ctrl_c_stops_cleanly_and_the_next_apply_finishes() {
+    use std::io::BufRead;
+    let root = scratch("apply-interrupt");
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    let mut stack = String::new();
+    for i in 0..3 {
+        let after = if i == 0 {
+            String::new()
+        } else {
+            format!("\n  triggers = {{ after = time_sleep.s{}.id }}", i - 1)
+        };
+        stack.push_str(&format!(
+            "resource \"time_sleep\" \"s{i}\" {{\n  create_duration = \"1s\"{after}\n}}\n\n"
+        ));
+    }
+    std::fs::write(root.join("stack/main.hcl"), stack).expect("write");
+    let mut child = plat()
+        .current_dir(&root)
+        .args(["apply", "stack", "--auto-approve"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("plat runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut lines = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok);
+    for line in lines.by_ref() {
+        seen.push(line.clone());
+        if line.starts_with("time_sleep.s1: Creating") {
+            break;
+        }
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    seen.extend(lines);
+    let output = child.wait_with_output().expect("finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{seen:?}\n{stderr}");
+    assert!(
+        seen.iter().any(|l| l.contains("Interrupt received")),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|l| l.starts_with("time_sleep.s2: Creating")),
+        "nothing new starts: {seen:?}"
+    );
+    assert!(
+        !root.join("state/stack/default.json.journal").exists(),
+        "state saved, journal folded"
+    );
+    let state = std::fs::read_to_string(root.join("state/stack/default.json")).expect("state");
+    assert!(state.contains("\"time_sleep.s0\""), "{state}");
+
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, _) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged");
+}
