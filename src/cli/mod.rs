@@ -1,5 +1,6 @@
 //! The command-line interface: argument parsing and one thin file per command.
 
+mod admin;
 mod apply;
 mod completions;
 mod console;
@@ -57,6 +58,10 @@ pub enum Command {
     Output(outputs::OutputArgs),
     /// Look at and correct the state: list, show, rm, mv.
     State(state_cmd::StateArgs),
+    /// Bring an existing object under plat's management (the resource block must exist).
+    Import(admin::ImportArgs),
+    /// Remove a lock whose holder is gone but could not release it (e.g. on another machine).
+    ForceUnlock(admin::ForceUnlockArgs),
     /// Print a stack's dependency graph as Graphviz DOT.
     Graph(graph::GraphArgs),
     /// Print plat's version.
@@ -112,6 +117,8 @@ pub fn run() -> ExitCode {
         Command::Plan(args) => plan::run(&args, &printer),
         Command::Output(args) => outputs::run(&args, &printer),
         Command::State(args) => state_cmd::run(&args, &printer),
+        Command::Import(args) => admin::import_run(&args, &printer),
+        Command::ForceUnlock(args) => admin::force_unlock_run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer, false),
         Command::Destroy(args) => apply::run(&args, &printer, true),
         Command::Version(args) => version::run(&args, &printer),

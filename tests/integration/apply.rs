@@ -506,3 +506,46 @@ fn ctrl_c_stops_cleanly_and_the_next_apply_finishes() {
     let (code, _, _) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
     assert_eq!(code, 0, "converged");
 }
+
+#[test]
+fn import_adopts_an_existing_object_and_force_unlock_removes_a_stale_lock() {
+    let root = scratch("import");
+    std::fs::create_dir_all(root.join("stack/out")).expect("mkdir");
+    std::fs::write(root.join("stack/out/existing.txt"), "made by hand").expect("write");
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        "resource \"local_file\" \"existing\" {\n  filename        = \"${path.module}/out/existing.txt\"\n  content         = \"made by hand\"\n  file_permission = \"0644\"\n}\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(
+        &root,
+        &[
+            "import",
+            "local_file.existing",
+            "stack/out/existing.txt",
+            "stack",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+    assert_eq!(
+        code, 0,
+        "imported object matches the configuration: {out}{err}"
+    );
+    let (code, _, err) = run(&root, &["import", "local_file.nope", "x", "stack"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("declares no local_file.nope"), "{err}");
+
+    // A lock file left by a holder on another machine (simulated: info without an OS lock).
+    let lock = root.join("state/stack/default.json.lock");
+    std::fs::write(
+        &lock,
+        r#"{"id":"abc-123","user":"ci","host":"runner-7","pid":1,"command":"plat apply","since":"2026-01-01T00:00:00Z"}"#,
+    )
+    .expect("write lock");
+    let (code, _, err) = run(&root, &["force-unlock", "wrong-id", "stack"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, out, err) = run(&root, &["force-unlock", "abc-123", "stack"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ci@runner-7"), "{out}");
+}
