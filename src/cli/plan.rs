@@ -86,6 +86,7 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
         printer.outln(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         printer.diagnostics(&outcome.analysis.sources, diagnostics);
+        print_drift(printer, &outcome.drift);
         print_plan(printer, &outcome.changes);
     }
     if let Some(path) = &args.out {
@@ -151,6 +152,7 @@ pub fn print_plan(printer: &Printer, changes: &[crate::plan::planner::PlannedIns
             type_name: &planned.address.type_name,
             name: &planned.address.name,
             change: &planned.change,
+            headline: None,
         });
         if !text.is_empty() {
             printer.outln(&text);
@@ -158,4 +160,40 @@ pub fn print_plan(printer: &Printer, changes: &[crate::plan::planner::PlannedIns
     }
     printer.outln(&summary.line());
     summary
+}
+
+/// Objects that changed outside plat, shown before (and apart from) the planned changes.
+pub fn print_drift(printer: &Printer, drift: &[crate::ops::plan::Drift]) {
+    if drift.is_empty() {
+        return;
+    }
+    printer.outln("Note: objects have changed outside of plat since the last apply:\n");
+    for item in drift {
+        let address = item.address.to_string();
+        let change = crate::plan::model::InstanceChange {
+            action: if item.after.is_some() {
+                Action::Update
+            } else {
+                Action::Delete
+            },
+            before: Some(item.before.clone()),
+            after: item.after.clone(),
+            reasons: Vec::new(),
+        };
+        let headline = if item.after.is_some() {
+            "has changed outside plat"
+        } else {
+            "has been deleted outside plat"
+        };
+        let text = render_change(&ChangeView {
+            address: &address,
+            keyword: "resource",
+            type_name: &item.address.type_name,
+            name: &item.address.name,
+            change: &change,
+            headline: Some(headline),
+        });
+        printer.outln(&text);
+    }
+    printer.outln("Unless the configuration says otherwise (lifecycle.ignore_changes), the plan below undoes these changes.\n");
 }

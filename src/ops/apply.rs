@@ -39,7 +39,7 @@ pub fn apply(
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
-    let (state, prior) = load_prior(&paths, &backend, request.refresh)?;
+    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh)?;
     let basis_state = state_basis(&state);
 
     let mut planner = Planner::new(&prior, &request.options);

@@ -63,6 +63,8 @@ pub struct PlanOutcome {
     /// The instances the plan was made against (kept so that callers decide when to free them).
     pub prior: BTreeMap<InstanceAddress, PriorInstance>,
     pub basis: PlanBasis,
+    /// Objects that changed outside plat (shown apart from the planned changes).
+    pub drift: Vec<Drift>,
 }
 
 /// What a plan was made from, for saved plans: the state's (lineage, serial), `None` when there
@@ -102,7 +104,7 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
-    let (state, prior) = load_prior(&paths, &backend, request.refresh)?;
+    let (state, prior, drift) = load_prior(&paths, &backend, request.refresh)?;
     let state_basis = state_basis(&state);
     // The state document is no longer needed once its instances are values: free it now, before
     // evaluation allocates (it is the larger of the two).
@@ -120,6 +122,7 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
         state_path: paths.state.clone(),
         prior,
         basis,
+        drift,
     })
 }
 
@@ -129,16 +132,17 @@ pub fn load_prior(
     paths: &crate::state::StatePaths,
     backend: &LocalBackend,
     refresh_first: bool,
-) -> Result<(State, BTreeMap<InstanceAddress, PriorInstance>), PlanError> {
+) -> Result<(State, BTreeMap<InstanceAddress, PriorInstance>, Vec<Drift>), PlanError> {
     if let Some(recovery) = super::recover::recover(paths, backend).map_err(PlanError::Recovery)? {
         report_recovery(&recovery);
     }
     let state = backend.read()?.unwrap_or_else(State::new);
     let mut prior = prior_instances(&state)?;
+    let mut drift = Vec::new();
     if refresh_first && !prior.is_empty() {
-        prior = refresh(prior)?;
+        (prior, drift) = refresh(prior)?;
     }
-    Ok((state, prior))
+    Ok((state, prior, drift))
 }
 
 /// Tells the user what recovery did (on standard error: it is not part of the plan).
@@ -191,7 +195,7 @@ fn prior_instances(state: &State) -> Result<BTreeMap<InstanceAddress, PriorInsta
 /// leaves the prior state (and will be planned for creation again).
 fn refresh(
     prior: BTreeMap<InstanceAddress, PriorInstance>,
-) -> Result<BTreeMap<InstanceAddress, PriorInstance>, PlanError> {
+) -> Result<(BTreeMap<InstanceAddress, PriorInstance>, Vec<Drift>), PlanError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -199,6 +203,7 @@ fn refresh(
     runtime.block_on(async move {
         let mut reads = tokio::task::JoinSet::new();
         let mut refreshed = BTreeMap::new();
+        let mut drift = Vec::new();
         for (address, instance) in prior {
             let implementation = registry().implementation(address.mode, &address.type_name);
             match (address.mode, implementation) {
@@ -223,10 +228,21 @@ fn refresh(
             };
             match result {
                 Ok(Some(value)) => {
+                    if value.known_eq(&instance.value) != Some(true) {
+                        drift.push(Drift {
+                            address: address.clone(),
+                            before: instance.value.clone(),
+                            after: Some(value.clone()),
+                        });
+                    }
                     instance.value = value;
                     refreshed.insert(address, instance);
                 }
-                Ok(None) | Err(ProviderError::NotFound) => {}
+                Ok(None) | Err(ProviderError::NotFound) => drift.push(Drift {
+                    address,
+                    before: instance.value,
+                    after: None,
+                }),
                 Err(error) => {
                     return Err(PlanError::Refresh {
                         address: address.to_string(),
@@ -235,6 +251,16 @@ fn refresh(
                 }
             }
         }
-        Ok(refreshed)
+        drift.sort_by(|a: &Drift, b: &Drift| a.address.cmp(&b.address));
+        Ok((refreshed, drift))
     })
+}
+
+/// An object that changed outside plat since the last apply, found by refresh.
+#[derive(Debug, Clone)]
+pub struct Drift {
+    pub address: InstanceAddress,
+    pub before: crate::lang::value::Value,
+    /// `None`: the object is gone.
+    pub after: Option<crate::lang::value::Value>,
 }

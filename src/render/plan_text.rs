@@ -16,6 +16,8 @@ pub struct ChangeView<'a> {
     pub type_name: &'a str,
     pub name: &'a str,
     pub change: &'a InstanceChange,
+    /// Replaces the sentence after the address (drift: "has changed outside plat").
+    pub headline: Option<&'a str>,
 }
 
 /// Renders one instance's change (nothing for a no-op).
@@ -25,7 +27,11 @@ pub fn render_change(view: &ChangeView) -> String {
         return String::new();
     }
     let mut out = String::new();
-    let _ = writeln!(out, "  # {} {}", view.address, headline(change));
+    let sentence = match view.headline {
+        Some(text) => text.to_string(),
+        None => headline(change),
+    };
+    let _ = writeln!(out, "  # {} {}", view.address, sentence);
     let symbol = change.action.symbol();
     let _ = writeln!(
         out,
@@ -284,6 +290,7 @@ mod tests {
                 type_name,
                 name,
                 change,
+                headline: None,
             });
             assert_eq!(text, expected, "{address}");
             assert!(!text.contains("hunter"), "secret in plan text");

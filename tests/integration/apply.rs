@@ -91,6 +91,15 @@ fn apply_converges_and_destroy_leaves_nothing() {
     )
     .expect("write");
     std::fs::write(root.join("stack/out/config.txt"), "edited").expect("edit");
+    let (_, out, _) = run(&root, &["plan", "stack"]);
+    assert!(
+        out.contains("# local_file.config has changed outside plat"),
+        "drift shown apart: {out}"
+    );
+    assert!(
+        out.contains("~ content              = \"node-a,node-b\" -> \"edited\""),
+        "{out}"
+    );
     let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
     assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
     assert!(
