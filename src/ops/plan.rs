@@ -9,7 +9,7 @@ use thiserror::Error;
 
 use super::state_location::state_paths;
 use crate::lang::config::ResourceMode;
-use crate::plan::planner::{PlanOptions, PlannedInstance, Planner, PriorInstance};
+use crate::plan::planner::{PlanOptions, PlannedInstance, Planner, PriorInstance, PriorInstances};
 use crate::providers::registry;
 use crate::providers::resource::{OpContext, ProviderError};
 use crate::stack::{evaluate, load, Analysis, AnalysisRequest};
@@ -132,7 +132,7 @@ pub fn load_prior(
     paths: &crate::state::StatePaths,
     backend: &LocalBackend,
     refresh_first: bool,
-) -> Result<(State, BTreeMap<InstanceAddress, PriorInstance>, Vec<Drift>), PlanError> {
+) -> Result<(State, PriorInstances, Vec<Drift>), PlanError> {
     if let Some(recovery) = super::recover::recover(paths, backend).map_err(PlanError::Recovery)? {
         report_recovery(&recovery);
     }
@@ -195,7 +195,7 @@ fn prior_instances(state: &State) -> Result<BTreeMap<InstanceAddress, PriorInsta
 /// leaves the prior state (and will be planned for creation again).
 fn refresh(
     prior: BTreeMap<InstanceAddress, PriorInstance>,
-) -> Result<(BTreeMap<InstanceAddress, PriorInstance>, Vec<Drift>), PlanError> {
+) -> Result<(PriorInstances, Vec<Drift>), PlanError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -43,6 +43,9 @@ pub struct PriorInstance {
     pub dependencies: Vec<String>,
 }
 
+/// Every prior instance, by address.
+pub type PriorInstances = BTreeMap<InstanceAddress, PriorInstance>;
+
 /// The options of one plan.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
