@@ -81,7 +81,11 @@ pub fn render_change(view: &ChangeView) -> String {
                 match (old.is_null(), new.is_null()) {
                     (true, false) => ("+", one_line(new)),
                     (false, true) => ("-", format!("{} -> null", one_line(old))),
-                    _ => ("~", format!("{} -> {}", one_line(old), one_line(new))),
+                    _ => (
+                        "~",
+                        nested_diff(old, new, 0)
+                            .unwrap_or_else(|| format!("{} -> {}", one_line(old), one_line(new))),
+                    ),
                 }
             }
         };
@@ -153,6 +157,112 @@ fn forcing_attributes(change: &InstanceChange) -> Vec<String> {
             _ => Vec::new(),
         })
         .collect()
+}
+
+/// A readable diff of two values that differ, when one line would hide what changed: objects
+/// and maps key by key, lists and sets element by element, multi-line strings and JSON
+/// documents line by line. `None` when the one-line form is clearer (or a side is secret or
+/// unknown). `depth` is the nesting level, for indentation.
+fn nested_diff(old: &Value, new: &Value, depth: usize) -> Option<String> {
+    let inner = " ".repeat(10 + 4 * depth);
+    let close = " ".repeat(8 + 4 * depth);
+    match (old, new) {
+        (Value::Map(a) | Value::Object(a), Value::Map(b) | Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+            let mut out = String::from("{\n");
+            let mut unchanged = 0;
+            for key in keys {
+                let pad = " ".repeat(width - key.chars().count());
+                match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) if x.known_eq(y) == Some(true) && !x.is_unknown() => {
+                        unchanged += 1
+                    }
+                    (Some(x), Some(y)) => {
+                        let text = nested_diff(x, y, depth + 1)
+                            .unwrap_or_else(|| format!("{} -> {}", one_line(x), one_line(y)));
+                        out.push_str(&format!("{inner}~ {key}{pad} = {text}\n"));
+                    }
+                    (None, Some(y)) => {
+                        out.push_str(&format!("{inner}+ {key}{pad} = {}\n", one_line(y)))
+                    }
+                    (Some(x), None) => {
+                        out.push_str(&format!("{inner}- {key}{pad} = {} -> null\n", one_line(x)))
+                    }
+                    (None, None) => {}
+                }
+            }
+            if unchanged > 0 {
+                out.push_str(&format!(
+                    "{inner}  # ({unchanged} unchanged element{} hidden)\n",
+                    if unchanged == 1 { "" } else { "s" }
+                ));
+            }
+            out.push_str(&format!("{close}}}"));
+            Some(out)
+        }
+        (
+            Value::List(a) | Value::Tuple(a) | Value::Set(a),
+            Value::List(b) | Value::Tuple(b) | Value::Set(b),
+        ) if a
+            .iter()
+            .chain(b.iter())
+            .all(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))) =>
+        {
+            let mut out = String::from("[\n");
+            for x in a
+                .iter()
+                .filter(|x| !b.iter().any(|y| x.known_eq(y) == Some(true)))
+            {
+                out.push_str(&format!("{inner}- {},\n", one_line(x)));
+            }
+            for y in b {
+                let sign = if a.iter().any(|x| x.known_eq(y) == Some(true)) {
+                    " "
+                } else {
+                    "+"
+                };
+                out.push_str(&format!("{inner}{sign} {},\n", one_line(y)));
+            }
+            out.push_str(&format!("{close}]"));
+            Some(out)
+        }
+        (Value::String(a), Value::String(b)) => {
+            let (a, b) = match (json_document(a), json_document(b)) {
+                (Some(a), Some(b)) => (a, b),
+                _ if a.contains('\n') || b.contains('\n') => (a.clone(), b.clone()),
+                _ => return None,
+            };
+            let diff = similar::TextDiff::from_lines(&a, &b);
+            let mut out = String::from("<<-EOT\n");
+            for change in diff.iter_all_changes() {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => "-",
+                    similar::ChangeTag::Insert => "+",
+                    similar::ChangeTag::Equal => " ",
+                };
+                out.push_str(&format!(
+                    "{inner}{sign} {}\n",
+                    change.value().trim_end_matches('\n')
+                ));
+            }
+            out.push_str(&format!("{close}EOT"));
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A string holding a JSON object or array (a policy document), pretty-printed for a line diff.
+fn json_document(s: &str) -> Option<String> {
+    let trimmed = s.trim_start();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return None;
+    }
+    let parsed: serde_json::Value = serde_json::from_str(s).ok()?;
+    serde_json::to_string_pretty(&parsed).ok()
 }
 
 /// A value on one line: primitives as written, collections compactly; secrets and unknowns
@@ -300,5 +410,96 @@ mod tests {
             summary.count(change.action);
         }
         assert_eq!(summary.line(), "Plan: 2 to add, 0 to change, 2 to destroy.");
+    }
+}
+
+#[cfg(test)]
+mod nested_tests {
+    use super::*;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn updates_show_what_changed_inside_values() {
+        let policy_a = r#"{"Statement":[{"Action":["s3:GetObject"],"Effect":"Allow"}]}"#;
+        let policy_b =
+            r#"{"Statement":[{"Action":["s3:GetObject","s3:PutObject"],"Effect":"Allow"}]}"#;
+        let change = InstanceChange {
+            action: Action::Update,
+            before: Some(obj(&[
+                (
+                    "input",
+                    obj(&[("name", Value::string("a")), ("size", Value::Number(1.0))]),
+                ),
+                (
+                    "cidrs",
+                    Value::Set(vec![
+                        Value::string("10.0.1.0/24"),
+                        Value::string("10.0.2.0/24"),
+                    ]),
+                ),
+                ("policy", Value::string(policy_a)),
+            ])),
+            after: Some(obj(&[
+                (
+                    "input",
+                    obj(&[("name", Value::string("b")), ("size", Value::Number(1.0))]),
+                ),
+                (
+                    "cidrs",
+                    Value::Set(vec![
+                        Value::string("10.0.2.0/24"),
+                        Value::string("10.0.9.0/24"),
+                    ]),
+                ),
+                ("policy", Value::string(policy_b)),
+            ])),
+            reasons: vec![Reason::Changed {
+                attributes: vec!["input".into()],
+            }],
+        };
+        let text = render_change(&ChangeView {
+            address: "plat_data.x",
+            keyword: "resource",
+            type_name: "plat_data",
+            name: "x",
+            change: &change,
+            headline: None,
+        });
+        let expected = r#"  # plat_data.x will be updated in-place
+  ~ resource "plat_data" "x" {
+      ~ cidrs  = [
+          - "10.0.1.0/24",
+            "10.0.2.0/24",
+          + "10.0.9.0/24",
+        ]
+      ~ input  = {
+          ~ name = "a" -> "b"
+            # (1 unchanged element hidden)
+        }
+      ~ policy = <<-EOT
+            {
+              "Statement": [
+                {
+                  "Action": [
+          -         "s3:GetObject"
+          +         "s3:GetObject",
+          +         "s3:PutObject"
+                  ],
+                  "Effect": "Allow"
+                }
+              ]
+            }
+        EOT
+    }
+"#;
+        assert_eq!(text, expected);
     }
 }
