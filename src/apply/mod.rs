@@ -1,21 +1,26 @@
 //! Applying: a second evaluation of the stack in which each resource instance's planned change
-//! is carried out through its provider as the walk reaches it, so that dependants are evaluated
-//! with the real values (IDs, generated passwords) of what they depend on.
+//! is started through its provider as the walk reaches it, in the background; before anything
+//! that refers to a resource is evaluated, the walk waits for that resource's operations
+//! (`InstanceHook::settle`), so dependants see real values (IDs, generated passwords) while
+//! unrelated operations overlap, up to `--parallelism` at a time.
 //!
-//! Every cloud mutation is preceded by an intent and followed by a result in the journal
-//! (O(1) per operation); the state file is written once at the end, and the journal folded in.
-//! This first applier walks sequentially, in dependency order; on the first failure it stops
-//! changing anything and lets the walk finish without further operations.
+//! Every mutation is preceded by an intent and followed by a result in the journal (O(1) per
+//! operation); the state file is written once at the end, and the journal folded in. After the
+//! first failure (or Ctrl-C) no further operation starts; what is in flight finishes and is saved.
+//! Deletions wait until the walk is over and then run dependants-first.
 
 pub mod dependencies;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::expand::{InstanceHook, InstanceKey, ModuleInstance};
-use crate::lang::config::Resource;
+use crate::graph::ModulePath;
+use crate::lang::config::{Resource, ResourceMode};
 use crate::lang::diagnostics::{Diagnostic, Diagnostics};
+use crate::lang::source::Span;
 use crate::lang::value::Value;
 use crate::plan::model::Action;
 use crate::plan::planner::{PlannedInstance, Planner};
@@ -33,17 +38,45 @@ pub mod codes {
 /// Progress lines (`plat_data.a: Creating...`), written by the caller.
 pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
 
-/// Carries out planned changes, recording them in the journal and the state.
+/// What the concurrent operations share.
+struct Shared {
+    journal: Mutex<Journal>,
+    state: Mutex<State>,
+    progress: Progress,
+    /// Set by the first failure: no further operation starts.
+    failed: AtomicBool,
+    /// Set by the first Ctrl-C: no further operation starts, waits stop early.
+    interrupted: Arc<AtomicBool>,
+    performed: AtomicUsize,
+    slots: tokio::sync::Semaphore,
+}
+
+/// How one operation ended.
+enum OpOutcome {
+    /// The instance's value afterwards (`None`: deleted).
+    Done(Option<Value>),
+    Failed(String),
+    /// Not started: an earlier operation failed, or Ctrl-C.
+    Skipped,
+}
+
+/// An operation running in the background.
+struct Pending {
+    instance: ModuleInstance,
+    key: InstanceKey,
+    address: InstanceAddress,
+    span: Option<Span>,
+    /// What dependants see if the operation does not finish (the state's value, or the plan's).
+    fallback: Value,
+    handle: tokio::task::JoinHandle<OpOutcome>,
+}
+
+/// Carries out planned changes concurrently, recording them in the journal and the state.
 pub struct Executor {
     runtime: tokio::runtime::Runtime,
-    journal: Journal,
-    pub state: State,
-    progress: Progress,
-    /// Set after the first failure: no further operations start.
-    pub failed: bool,
-    pub performed: usize,
-    /// Set by the first Ctrl-C: no further operations start, waits stop early.
-    interrupted: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    /// Running operations by resource (static module path, mode, type, name).
+    pending: BTreeMap<(ModulePath, ResourceMode, String, String), Vec<Pending>>,
 }
 
 /// First Ctrl-C: stop starting operations and cut waits short, so what is in flight finishes
@@ -72,181 +105,330 @@ impl Executor {
         journal: Journal,
         state: State,
         progress: Progress,
+        parallelism: usize,
     ) -> Executor {
         let interrupted = Arc::new(AtomicBool::new(false));
         watch_interrupts(&runtime, interrupted.clone(), progress.clone());
         Executor {
             runtime,
-            journal,
-            state,
-            progress,
-            failed: false,
-            performed: 0,
-            interrupted,
+            shared: Arc::new(Shared {
+                journal: Mutex::new(journal),
+                state: Mutex::new(state),
+                progress,
+                failed: AtomicBool::new(false),
+                interrupted,
+                performed: AtomicUsize::new(0),
+                slots: tokio::sync::Semaphore::new(parallelism.max(1)),
+            }),
+            pending: BTreeMap::new(),
         }
     }
 
     /// True once Ctrl-C was pressed.
     pub fn was_interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::SeqCst)
+        self.shared.interrupted.load(Ordering::SeqCst)
     }
 
-    /// Performs one change; returns the instance's value afterwards (for dependants).
-    pub fn execute(
+    pub fn performed(&self) -> usize {
+        self.shared.performed.load(Ordering::SeqCst)
+    }
+
+    /// The new state, once every operation has finished.
+    pub fn into_state(self) -> State {
+        let Executor { shared, .. } = self;
+        match Arc::try_unwrap(shared) {
+            Ok(shared) => shared.state.into_inner().unwrap_or_else(|e| e.into_inner()),
+            // Unreachable in practice: every task was joined. Keep what the state says.
+            Err(shared) => shared
+                .state
+                .lock()
+                .map(|s| s.clone())
+                .unwrap_or_else(|e| e.into_inner().clone()),
+        }
+    }
+
+    /// Starts a change in the background; returns what dependants see until it is settled.
+    fn start(
         &mut self,
-        planned: &PlannedInstance,
-        diagnostics: &mut Diagnostics,
-        at: Option<crate::lang::source::Span>,
-    ) -> Option<Value> {
+        path: ModulePath,
+        instance: ModuleInstance,
+        key: InstanceKey,
+        planned: PlannedInstance,
+        span: Span,
+    ) -> Value {
         let change = &planned.change;
-        if change.action == Action::NoOp || change.action == Action::Read {
-            return change.after.clone();
+        let fallback = change
+            .after
+            .clone()
+            .or_else(|| change.before.clone())
+            .unwrap_or(Value::Null);
+        if matches!(change.action, Action::NoOp | Action::Read) {
+            return fallback;
         }
-        if self.failed {
-            return change.after.clone().or_else(|| change.before.clone());
-        }
-        if self.was_interrupted() {
-            self.failed = true;
-            diagnostics.push(
-                Diagnostic::error(
-                    codes::INTERRUPTED,
-                    format!("{}: not started: interrupted", planned.address),
-                )
-                .at_opt(at)
-                .help("run plat apply again to finish"),
-            );
-            return change.after.clone().or_else(|| change.before.clone());
-        }
-        let address = &planned.address;
+        let address = planned.address.clone();
         let Some(implementation) = registry().implementation(address.mode, &address.type_name)
         else {
-            return change.after.clone();
+            return fallback;
         };
-        let result = match change.action {
-            Action::Create => self.create(planned, &*implementation),
-            Action::Update => self.update(planned, &*implementation),
-            Action::Delete => self.delete(planned, &*implementation).map(|()| None),
-            Action::DeleteThenCreate => self
-                .delete(planned, &*implementation)
-                .and_then(|()| self.create(planned, &*implementation)),
-            Action::CreateThenDelete => {
-                // The new object is created first; the old one is deleted once it exists.
-                let created = self.create(planned, &*implementation);
-                match created {
-                    Ok(value) => {
-                        let old = PlannedInstance {
-                            change: crate::plan::model::InstanceChange {
-                                action: Action::Delete,
-                                before: change.before.clone(),
-                                after: None,
-                                reasons: change.reasons.clone(),
-                            },
-                            ..planned.clone()
-                        };
-                        self.delete_object(&old, &*implementation, false)
-                            .map(|()| value)
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            Action::NoOp | Action::Read => Ok(change.after.clone()),
+        let shared = self.shared.clone();
+        let handle = self
+            .runtime
+            .spawn(run_change(shared, planned, implementation));
+        self.pending
+            .entry((
+                path,
+                address.mode,
+                address.type_name.clone(),
+                address.name.clone(),
+            ))
+            .or_default()
+            .push(Pending {
+                instance,
+                key,
+                address,
+                span: Some(span),
+                fallback: fallback.clone(),
+                handle,
+            });
+        fallback
+    }
+
+    /// Waits for the running operations of one resource; returns the instances' values.
+    fn settle(
+        &mut self,
+        key: &(ModulePath, ResourceMode, String, String),
+        diagnostics: &mut Diagnostics,
+    ) -> Vec<(ModuleInstance, InstanceKey, Value)> {
+        let Some(running) = self.pending.remove(key) else {
+            return Vec::new();
         };
-        match result {
-            Ok(value) => {
-                self.performed += 1;
-                value
-            }
-            Err(message) => {
-                self.failed = true;
+        running
+            .into_iter()
+            .map(|op| {
+                let outcome = self.runtime.block_on(op.handle).unwrap_or_else(|e| {
+                    OpOutcome::Failed(format!("the operation stopped unexpectedly: {e}"))
+                });
+                let value = self
+                    .report(outcome, &op.address, op.span.clone(), diagnostics)
+                    .unwrap_or(op.fallback);
+                (op.instance, op.key, value)
+            })
+            .collect()
+    }
+
+    /// Turns an outcome into a value for dependants, reporting failures.
+    fn report(
+        &self,
+        outcome: OpOutcome,
+        address: &InstanceAddress,
+        span: Option<Span>,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<Value> {
+        match outcome {
+            OpOutcome::Done(value) => value,
+            OpOutcome::Failed(message) => {
                 diagnostics.push(
                     Diagnostic::error(codes::OPERATION_FAILED, format!("{address}: {message}"))
-                        .at_opt(at)
+                        .at_opt(span)
                         .help(
                             "fix the cause and run plat apply again; what was done so far is saved",
                         ),
                 );
-                change.before.clone()
+                None
+            }
+            OpOutcome::Skipped => {
+                if self.was_interrupted() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            codes::INTERRUPTED,
+                            format!("{address}: not started: interrupted"),
+                        )
+                        .at_opt(span)
+                        .help("run plat apply again to finish"),
+                    );
+                }
+                None
             }
         }
     }
 
-    fn context(&self, address: &InstanceAddress) -> OpContext {
-        let progress = self.progress.clone();
-        let address = address.to_string();
+    /// Waits for everything still running.
+    fn settle_all(&mut self, diagnostics: &mut Diagnostics) {
+        let keys: Vec<_> = self.pending.keys().cloned().collect();
+        for key in keys {
+            self.settle(&key, diagnostics);
+        }
+    }
+
+    /// Performs one change and waits for it (deletions after the walk).
+    fn execute(
+        &mut self,
+        planned: &PlannedInstance,
+        diagnostics: &mut Diagnostics,
+        span: Option<Span>,
+    ) {
+        let address = planned.address.clone();
+        let Some(implementation) = registry().implementation(address.mode, &address.type_name)
+        else {
+            return;
+        };
+        let outcome = self.runtime.block_on(run_change(
+            self.shared.clone(),
+            planned.clone(),
+            implementation,
+        ));
+        self.report(outcome, &address, span, diagnostics);
+    }
+}
+
+/// Carries out one planned change: intent, provider call, result, state.
+async fn run_change(
+    shared: Arc<Shared>,
+    planned: PlannedInstance,
+    implementation: Arc<dyn ResourceType>,
+) -> OpOutcome {
+    let _slot = match shared.slots.acquire().await {
+        Ok(permit) => permit,
+        Err(_) => return OpOutcome::Skipped,
+    };
+    if shared.failed.load(Ordering::SeqCst) || shared.interrupted.load(Ordering::SeqCst) {
+        return OpOutcome::Skipped;
+    }
+    let change = &planned.change;
+    let operation = Operation {
+        shared: &shared,
+        planned: &planned,
+        implementation: &*implementation,
+    };
+    let result = match change.action {
+        Action::Create => operation.create().await,
+        Action::Update => operation.update().await,
+        Action::Delete => operation.delete(true).await.map(|()| None),
+        Action::DeleteThenCreate => match operation.delete(true).await {
+            Ok(()) => operation.create().await,
+            Err(e) => Err(e),
+        },
+        Action::CreateThenDelete => match operation.create().await {
+            // The new object exists; the old one goes without touching the new state entry.
+            Ok(value) => operation.delete(false).await.map(|()| value),
+            Err(e) => Err(e),
+        },
+        Action::NoOp | Action::Read => Ok(change.after.clone()),
+    };
+    match result {
+        Ok(value) => {
+            shared.performed.fetch_add(1, Ordering::SeqCst);
+            OpOutcome::Done(value)
+        }
+        Err(message) => {
+            shared.failed.store(true, Ordering::SeqCst);
+            OpOutcome::Failed(message)
+        }
+    }
+}
+
+/// One change's steps, with access to the shared journal and state.
+struct Operation<'o> {
+    shared: &'o Shared,
+    planned: &'o PlannedInstance,
+    implementation: &'o dyn ResourceType,
+}
+
+impl Operation<'_> {
+    fn context(&self) -> OpContext {
+        let progress = self.shared.progress.clone();
+        let address = self.planned.address.to_string();
         OpContext::new()
             .with_progress(Arc::new(move |line| progress(format!("{address}: {line}"))))
-            .with_cancellation(self.interrupted.clone())
+            .with_cancellation(self.shared.interrupted.clone())
+    }
+
+    fn progress(&self, line: String) {
+        (self.shared.progress)(line);
     }
 
     fn intent(
-        &mut self,
-        planned: &PlannedInstance,
+        &self,
         action: journal::Action,
         identity: Option<serde_json::Value>,
     ) -> Result<u64, String> {
-        let seq = self.journal.next_seq();
+        let mut journal = self.shared.journal.lock().map_err(|_| {
+            "the journal is unusable after a crash of another operation".to_string()
+        })?;
+        let seq = journal.next_seq();
         // An intent must be on disk before a mutation of an object that exists outside state
         // (it has an identity to find it by after a crash); for objects that live only in
         // state, a lost intent loses nothing.
         let durable = identity.is_some();
         let record = Record::Intent(Intent {
             seq,
-            address: planned.address.clone(),
-            provider: planned.provider.clone(),
+            address: self.planned.address.clone(),
+            provider: self.planned.provider.clone(),
             action,
             identity,
         });
         let written = if durable {
-            self.journal.append(&record)
+            journal.append(&record)
         } else {
-            self.journal.append_unsynced(&record)
+            journal.append_unsynced(&record)
         };
         written.map_err(|e| e.to_string())?;
         Ok(seq)
     }
 
-    fn result(
-        &mut self,
+    /// Records the result and applies it to the state (one lock at a time, never both).
+    fn finish(
+        &self,
         seq: u64,
-        address: &InstanceAddress,
         outcome: Outcome,
+        state_update: impl FnOnce(&mut State),
     ) -> Result<(), String> {
-        // A lost result is recovered by asking the provider about the intent.
-        self.journal
-            .append_unsynced(&Record::Result(OperationResult {
-                seq,
-                address: address.clone(),
-                outcome,
-            }))
-            .map_err(|e| e.to_string())
+        {
+            let mut journal = self
+                .shared
+                .journal
+                .lock()
+                .map_err(|_| "the journal is unusable".to_string())?;
+            // A lost result is recovered by asking the provider about the intent.
+            journal
+                .append_unsynced(&Record::Result(OperationResult {
+                    seq,
+                    address: self.planned.address.clone(),
+                    outcome,
+                }))
+                .map_err(|e| e.to_string())?;
+        }
+        let mut state = self
+            .shared
+            .state
+            .lock()
+            .map_err(|_| "the state is unusable".to_string())?;
+        state_update(&mut state);
+        Ok(())
     }
 
-    fn create(
-        &mut self,
-        planned: &PlannedInstance,
-        implementation: &dyn ResourceType,
-    ) -> Result<Option<Value>, String> {
-        let address = &planned.address;
-        let after = planned.change.after.clone().unwrap_or(Value::Null);
-        let identity = implementation.identity(&after);
-        let seq = self.intent(planned, journal::Action::Create, identity)?;
-        (self.progress)(format!("{address}: Creating..."));
+    async fn create(&self) -> Result<Option<Value>, String> {
+        let address = &self.planned.address;
+        let after = self.planned.change.after.clone().unwrap_or(Value::Null);
+        let seq = self.intent(
+            journal::Action::Create,
+            self.implementation.identity(&after),
+        )?;
+        self.progress(format!("{address}: Creating..."));
         let started = Instant::now();
-        let ctx = self.context(address);
-        let outcome = self.runtime.block_on(implementation.create(&ctx, &after));
-        match outcome {
+        let ctx = self.context();
+        match self.implementation.create(&ctx, &after).await {
             Ok(value) => {
                 let instance = instance_from_value(&value)?;
-                self.result(
+                let provider = self.planned.provider.clone();
+                self.finish(
                     seq,
-                    address,
                     Outcome::Done {
                         instance: Some(instance.clone()),
                     },
+                    |state| state.set_instance(address, &provider, instance),
                 )?;
-                self.state
-                    .set_instance(address, &planned.provider, instance);
-                (self.progress)(format!(
+                self.progress(format!(
                     "{address}: Creation complete after {}{}",
                     elapsed(started),
                     id_suffix(&value)
@@ -254,50 +436,41 @@ impl Executor {
                 Ok(Some(value))
             }
             Err(e) => {
-                let _ = self.result(
+                let _ = self.finish(
                     seq,
-                    address,
                     Outcome::Failed {
                         error: e.to_string(),
                     },
+                    |_| {},
                 );
                 Err(format!("create failed: {e}"))
             }
         }
     }
 
-    fn update(
-        &mut self,
-        planned: &PlannedInstance,
-        implementation: &dyn ResourceType,
-    ) -> Result<Option<Value>, String> {
-        let address = &planned.address;
-        let before = planned.change.before.clone().unwrap_or(Value::Null);
-        let after = planned.change.after.clone().unwrap_or(Value::Null);
+    async fn update(&self) -> Result<Option<Value>, String> {
+        let address = &self.planned.address;
+        let before = self.planned.change.before.clone().unwrap_or(Value::Null);
+        let after = self.planned.change.after.clone().unwrap_or(Value::Null);
         let seq = self.intent(
-            planned,
             journal::Action::Update,
-            implementation.identity(&before),
+            self.implementation.identity(&before),
         )?;
-        (self.progress)(format!("{address}: Modifying..."));
+        self.progress(format!("{address}: Modifying..."));
         let started = Instant::now();
-        let ctx = self.context(address);
-        match self
-            .runtime
-            .block_on(implementation.update(&ctx, &before, &after))
-        {
+        let ctx = self.context();
+        match self.implementation.update(&ctx, &before, &after).await {
             Ok(value) => {
                 let instance = instance_from_value(&value)?;
-                self.result(
+                let provider = self.planned.provider.clone();
+                self.finish(
                     seq,
-                    address,
                     Outcome::Done {
                         instance: Some(instance.clone()),
                     },
+                    |state| state.set_instance(address, &provider, instance),
                 )?;
-                self.state
-                    .set_instance(address, &planned.provider, instance);
-                (self.progress)(format!(
+                self.progress(format!(
                     "{address}: Modifications complete after {}{}",
                     elapsed(started),
                     id_suffix(&value)
@@ -305,70 +478,61 @@ impl Executor {
                 Ok(Some(value))
             }
             Err(e) => {
-                let _ = self.result(
+                let _ = self.finish(
                     seq,
-                    address,
                     Outcome::Failed {
                         error: e.to_string(),
                     },
+                    |_| {},
                 );
                 Err(format!("update failed: {e}"))
             }
         }
     }
 
-    fn delete(
-        &mut self,
-        planned: &PlannedInstance,
-        implementation: &dyn ResourceType,
-    ) -> Result<(), String> {
-        self.delete_object(planned, implementation, true)
-    }
-
-    /// Deletes the object in `planned.change.before`; `forget` removes the instance from state
-    /// (false when a replacement already took its place).
-    fn delete_object(
-        &mut self,
-        planned: &PlannedInstance,
-        implementation: &dyn ResourceType,
-        forget: bool,
-    ) -> Result<(), String> {
-        let address = &planned.address;
-        let Some(before) = planned.change.before.clone() else {
+    /// Deletes the object in `before`; `forget` removes the instance from state (false when a
+    /// replacement already took its place).
+    async fn delete(&self, forget: bool) -> Result<(), String> {
+        let address = &self.planned.address;
+        let Some(before) = self.planned.change.before.clone() else {
             return Ok(());
         };
         let seq = self.intent(
-            planned,
             journal::Action::Delete,
-            implementation.identity(&before),
+            self.implementation.identity(&before),
         )?;
-        (self.progress)(format!("{address}: Destroying..."));
+        self.progress(format!("{address}: Destroying..."));
         let started = Instant::now();
-        let ctx = self.context(address);
-        match self.runtime.block_on(implementation.delete(&ctx, &before)) {
+        let ctx = self.context();
+        match self.implementation.delete(&ctx, &before).await {
             Ok(()) => {
-                let instance = if forget {
+                let kept = if forget {
                     None
                 } else {
-                    self.state.instance(address).cloned()
+                    self.shared
+                        .state
+                        .lock()
+                        .ok()
+                        .and_then(|s| s.instance(address).cloned())
                 };
-                self.result(seq, address, Outcome::Done { instance })?;
-                if forget {
-                    self.state.remove_instance(address);
-                }
-                (self.progress)(format!(
+                self.finish(seq, Outcome::Done { instance: kept }, |state| {
+                    if forget {
+                        state.remove_instance(address);
+                    }
+                })?;
+                self.progress(format!(
                     "{address}: Destruction complete after {}",
                     elapsed(started)
                 ));
                 Ok(())
             }
             Err(e) => {
-                let _ = self.result(
+                let _ = self.finish(
                     seq,
-                    address,
                     Outcome::Failed {
                         error: e.to_string(),
                     },
+                    |_| {},
                 );
                 Err(format!("delete failed: {e}"))
             }
@@ -398,7 +562,7 @@ fn id_suffix(value: &Value) -> String {
 /// dependencies state recorded); ties and cycles keep address order.
 fn dependants_first(
     mut pending: Vec<PlannedInstance>,
-    dependencies: &std::collections::BTreeMap<InstanceAddress, Vec<String>>,
+    dependencies: &BTreeMap<InstanceAddress, Vec<String>>,
 ) -> Vec<PlannedInstance> {
     let mut ordered = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
@@ -416,12 +580,13 @@ fn dependants_first(
     ordered
 }
 
-/// The hook of the apply walk: plan each instance, then carry the change out. Deletions wait
-/// until the walk is over, and then go in reverse order, dependants first.
+/// The hook of the apply walk: plan each instance and start its change; settle running changes
+/// when something refers to them. Deletions wait until the walk is over, and then go in reverse
+/// order, dependants first.
 pub struct ApplyHook<'p> {
     pub planner: Planner<'p>,
     pub executor: Executor,
-    deferred: Vec<(PlannedInstance, crate::lang::source::Span)>,
+    deferred: Vec<(PlannedInstance, Span)>,
 }
 
 impl<'p> ApplyHook<'p> {
@@ -433,17 +598,18 @@ impl<'p> ApplyHook<'p> {
         }
     }
 
-    /// Deletes what the walk deferred (in reverse walk order) and the instances that the
-    /// configuration no longer has; returns the executor with the new state.
+    /// Waits for running changes, deletes what the walk deferred (in reverse walk order) and the
+    /// instances that the configuration no longer has; returns the executor with the new state.
     pub fn finish(self, diagnostics: &mut Diagnostics) -> Executor {
         let ApplyHook {
             planner,
             mut executor,
             deferred,
         } = self;
+        executor.settle_all(diagnostics);
         let visited: std::collections::BTreeSet<InstanceAddress> =
             planner.changes.iter().map(|c| c.address.clone()).collect();
-        let dependencies: std::collections::BTreeMap<InstanceAddress, Vec<String>> = planner
+        let dependencies: BTreeMap<InstanceAddress, Vec<String>> = planner
             .prior_instances()
             .iter()
             .map(|(address, prior)| (address.clone(), prior.dependencies.clone()))
@@ -464,6 +630,18 @@ impl<'p> ApplyHook<'p> {
 }
 
 impl InstanceHook for ApplyHook<'_> {
+    fn settle(
+        &mut self,
+        path: &ModulePath,
+        mode: ResourceMode,
+        type_name: &str,
+        name: &str,
+        diagnostics: &mut Diagnostics,
+    ) -> Vec<(ModuleInstance, InstanceKey, Value)> {
+        let key = (path.clone(), mode, type_name.to_string(), name.to_string());
+        self.executor.settle(&key, diagnostics)
+    }
+
     fn planned(
         &mut self,
         instance: &ModuleInstance,
@@ -486,8 +664,13 @@ impl InstanceHook for ApplyHook<'_> {
             self.deferred.push((planned, resource.span.clone()));
             return planned_value;
         }
-        self.executor
-            .execute(&planned, diagnostics, Some(resource.span.clone()))
-            .unwrap_or(planned_value)
+        let path: ModulePath = instance.iter().map(|(call, _)| call.clone()).collect();
+        self.executor.start(
+            path,
+            instance.clone(),
+            key.clone(),
+            planned,
+            resource.span.clone(),
+        )
     }
 }

@@ -28,6 +28,9 @@ pub struct ApplyArgs {
     /// Replace this instance even if nothing changed (repeatable).
     #[arg(long, value_name = "ADDRESS")]
     pub replace: Vec<String>,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
 }
 
 pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
@@ -66,6 +69,7 @@ pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
         refresh,
         options,
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        parallelism: usize::from(args.parallelism),
     };
     // Applying a saved plan is the approval: it was reviewed when it was made.
     let auto_approve = args.auto_approve || saved.is_some();

@@ -54,6 +54,7 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
             destroy: args.destroy,
         },
         command: std::env::args().collect::<Vec<_>>().join(" "),
+        parallelism: 1,
     };
     let outcome = match plan(&request) {
         Ok(outcome) => outcome,

@@ -221,6 +221,20 @@ impl Expanded {
 /// keeps the configured value (computed attributes unknown); planning diffs it against state and
 /// returns the planned value, so that dependants see IDs that are already known.
 pub trait InstanceHook {
+    /// Called before anything that refers to a resource is evaluated: a hook that carries out
+    /// changes in the background (the applier) waits for them here and returns the instances'
+    /// real values, which replace the planned ones. The default has nothing pending.
+    fn settle(
+        &mut self,
+        _path: &ModulePath,
+        _mode: ResourceMode,
+        _type_name: &str,
+        _name: &str,
+        _diagnostics: &mut Diagnostics,
+    ) -> Vec<(ModuleInstance, InstanceKey, Value)> {
+        Vec::new()
+    }
+
     fn planned(
         &mut self,
         instance: &ModuleInstance,
@@ -279,6 +293,7 @@ pub fn expand(
     if let Ok(order) = graph.evaluation_order() {
         for id in order {
             let node = graph.node(*id);
+            walk.settle_dependencies(graph, *id);
             walk.visit(&node.path, node.module, &node.kind);
         }
     }
@@ -298,6 +313,49 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
+    /// Lets the hook finish what it started for the resources this node refers to, and puts
+    /// their real values in place of the planned ones.
+    fn settle_dependencies(&mut self, graph: &Graph, id: petgraph::graph::NodeIndex) {
+        for dependency in graph.dependencies(id) {
+            let node = graph.node(dependency);
+            let NodeKind::Resource {
+                mode,
+                type_name,
+                name,
+            } = &node.kind
+            else {
+                continue;
+            };
+            let settled =
+                self.hook
+                    .settle(&node.path, *mode, type_name, name, &mut self.diagnostics);
+            for (instance, key, value) in settled {
+                let Some(stored) = self
+                    .expanded
+                    .scopes
+                    .get_mut(&instance)
+                    .and_then(|s| s.resources.get_mut(mode))
+                    .and_then(|m| m.get_mut(type_name.as_str()))
+                    .and_then(|m| m.get_mut(name.as_str()))
+                else {
+                    continue;
+                };
+                match (&key, stored) {
+                    (InstanceKey::None, stored) => *stored = value,
+                    (InstanceKey::Index(i), Value::Tuple(items)) => {
+                        if let Some(slot) = items.get_mut(*i) {
+                            *slot = value;
+                        }
+                    }
+                    (InstanceKey::Key(k), Value::Object(entries)) => {
+                        entries.insert(k.clone(), value);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     fn visit(&mut self, path: &ModulePath, module_id: ModuleId, kind: &NodeKind) {
         let module = self.config.module(module_id);
         let instances = self.instances.get(path).cloned().unwrap_or_default();

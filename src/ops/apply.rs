@@ -71,28 +71,29 @@ pub fn apply(
         .build()
         .map_err(PlanError::Runtime)?;
     let journal = Journal::open_append(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
-    let executor = Executor::new(runtime, journal, state, progress);
+    let executor = Executor::new(runtime, journal, state, progress, request.parallelism);
     let mut hook = ApplyHook::new(Planner::new(&prior, &request.options), executor);
     let mut applied = evaluate(load(&request.analysis), &request.analysis, &mut hook);
-    let mut executor = hook.finish(&mut applied.diagnostics);
+    let executor = hook.finish(&mut applied.diagnostics);
+    outcome.performed = executor.performed();
+    let mut new_state = executor.into_state();
 
     // Root outputs that are known now.
     if let Some(outputs) = applied.expanded.as_ref().and_then(|e| e.root_outputs()) {
-        executor.state.outputs.clear();
+        new_state.outputs.clear();
         for (name, value) in outputs {
             if value.is_fully_known() && !request.options.destroy {
                 if let Ok(output) = OutputState::from_value(value) {
-                    executor.state.outputs.insert(name.clone(), output);
+                    new_state.outputs.insert(name.clone(), output);
                 }
                 outcome.outputs.insert(name.clone(), value.clone());
             }
         }
     }
-    crate::apply::dependencies::record(&mut executor.state, &applied.graph);
-    backend.write(&mut executor.state)?;
+    crate::apply::dependencies::record(&mut new_state, &applied.graph);
+    backend.write(&mut new_state)?;
     // Everything the journal recorded is in the state file now.
     Journal::remove(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
-    outcome.performed = executor.performed;
     outcome.applied = Some(applied);
     Ok(outcome)
 }

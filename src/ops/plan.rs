@@ -28,6 +28,8 @@ pub struct PlanRequest {
     pub options: PlanOptions,
     /// The command line, for the lock's holder information.
     pub command: String,
+    /// How many operations apply runs at once (`--parallelism`).
+    pub parallelism: usize,
 }
 
 #[derive(Debug, Error)]

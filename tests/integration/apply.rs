@@ -558,3 +558,48 @@ fn import_adopts_an_existing_object_and_force_unlock_removes_a_stale_lock() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("ci@runner-7"), "{out}");
 }
+
+/// Independent operations overlap, up to --parallelism at a time.
+#[test]
+fn independent_operations_run_concurrently_up_to_parallelism() {
+    let root = scratch("parallelism");
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    let stack: String = (0..4)
+        .map(|i| {
+            format!("resource \"time_sleep\" \"s{i}\" {{\n  create_duration = \"300ms\"\n}}\n\n")
+        })
+        .collect();
+    std::fs::write(root.join("stack/main.hcl"), stack).expect("write");
+    let events = |out: &str| -> Vec<char> {
+        out.lines()
+            .filter_map(|l| {
+                if l.ends_with(": Creating...") {
+                    Some('S')
+                } else if l.contains(": Creation complete") {
+                    Some('E')
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        events(&out),
+        "SSSSEEEE".chars().collect::<Vec<_>>(),
+        "all four start at once:\n{out}"
+    );
+    let (code, _, err) = run(&root, &["destroy", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        &root,
+        &["apply", "stack", "--auto-approve", "--parallelism", "1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        events(&out),
+        "SESESESE".chars().collect::<Vec<_>>(),
+        "one at a time:\n{out}"
+    );
+}
