@@ -587,6 +587,8 @@ pub struct ApplyHook<'p> {
     pub planner: Planner<'p>,
     pub executor: Executor,
     deferred: Vec<(PlannedInstance, Span)>,
+    /// `--target`/`--exclude`: changes outside it are left undone.
+    pub filter: Option<crate::plan::targeting::TargetFilter>,
 }
 
 impl<'p> ApplyHook<'p> {
@@ -595,6 +597,7 @@ impl<'p> ApplyHook<'p> {
             planner,
             executor,
             deferred: Vec::new(),
+            filter: None,
         }
     }
 
@@ -605,7 +608,9 @@ impl<'p> ApplyHook<'p> {
             planner,
             mut executor,
             deferred,
+            filter,
         } = self;
+        let allowed = |address: &InstanceAddress| filter.as_ref().is_none_or(|f| f.allows(address));
         executor.settle_all(diagnostics);
         let visited: std::collections::BTreeSet<InstanceAddress> =
             planner.changes.iter().map(|c| c.address.clone()).collect();
@@ -617,12 +622,16 @@ impl<'p> ApplyHook<'p> {
         let orphans: Vec<PlannedInstance> = planner
             .finish()
             .into_iter()
-            .filter(|c| !visited.contains(&c.address))
+            .filter(|c| !visited.contains(&c.address) && allowed(&c.address))
             .collect();
         for planned in dependants_first(orphans, &dependencies) {
             executor.execute(&planned, diagnostics, None);
         }
-        for (planned, span) in deferred.into_iter().rev() {
+        for (planned, span) in deferred
+            .into_iter()
+            .rev()
+            .filter(|(p, _)| allowed(&p.address))
+        {
             executor.execute(&planned, diagnostics, Some(span));
         }
         executor
@@ -660,6 +669,14 @@ impl InstanceHook for ApplyHook<'_> {
         let Some(planned) = self.planner.changes.last().cloned() else {
             return planned_value;
         };
+        if self
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.allows(&planned.address))
+        {
+            // Left out by --target/--exclude: dependants see the object as it is.
+            return planned.change.before.clone().unwrap_or(planned_value);
+        }
         if planned.change.action == Action::Delete {
             self.deferred.push((planned, resource.span.clone()));
             return planned_value;

@@ -25,6 +25,12 @@ pub struct ApplyArgs {
     /// Ask the providers what exists before planning (--refresh=false plans against state as is).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Plan only this resource or instance, and what it depends on (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
+    /// Leave out this resource or instance, and what depends on it (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub exclude: Vec<String>,
     /// Replace this instance even if nothing changed (repeatable).
     #[arg(long, value_name = "ADDRESS")]
     pub replace: Vec<String>,
@@ -59,6 +65,8 @@ pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
             PlanOptions {
                 replace: args.replace.iter().cloned().collect(),
                 destroy,
+                target: args.target.clone(),
+                exclude: args.exclude.clone(),
             },
             args.refresh,
         ),

@@ -27,6 +27,12 @@ pub struct PlanArgs {
     /// Ask the providers what exists before planning (--refresh=false plans against state as is).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    /// Plan only this resource or instance, and what it depends on (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<String>,
+    /// Leave out this resource or instance, and what depends on it (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub exclude: Vec<String>,
     /// Plan to replace this instance even if nothing changed (repeatable).
     #[arg(long, value_name = "ADDRESS")]
     pub replace: Vec<String>,
@@ -52,6 +58,8 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
         options: PlanOptions {
             replace: args.replace.iter().cloned().collect::<BTreeSet<_>>(),
             destroy: args.destroy,
+            target: args.target.clone(),
+            exclude: args.exclude.clone(),
         },
         command: std::env::args().collect::<Vec<_>>().join(" "),
         parallelism: 1,
@@ -102,6 +110,8 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
             fingerprint: outcome.basis.fingerprint.clone(),
             replace: args.replace.clone(),
             destroy: args.destroy,
+            target: args.target.clone(),
+            exclude: args.exclude.clone(),
             changes: crate::plan::saved::saved_changes(&outcome.changes),
         };
         let text = serde_json::to_string_pretty(&saved).unwrap_or_default();

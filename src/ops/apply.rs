@@ -7,6 +7,7 @@ use super::state_location::state_paths;
 use crate::apply::{ApplyHook, Executor, Progress};
 use crate::plan::planner::{PlannedInstance, Planner};
 use crate::plan::saved::{saved_changes, SavedPlan};
+use crate::plan::targeting::TargetFilter;
 use crate::stack::{evaluate, load, Analysis};
 use crate::state::{Journal, LocalBackend, Lock, LockInfo, OutputState};
 
@@ -44,7 +45,12 @@ pub fn apply(
 
     let mut planner = Planner::new(&prior, &request.options);
     let plan = evaluate(loaded, &request.analysis, &mut planner);
-    let changes = planner.finish();
+    let mut changes = planner.finish();
+    let options = &request.options;
+    let filter = TargetFilter::new(&options.target, &options.exclude, &plan.graph);
+    if let Some(filter) = &filter {
+        changes.retain(|c| filter.allows(&c.address));
+    }
     if let Some(saved) = expected {
         if !plan.diagnostics.has_errors() {
             check_saved(
@@ -73,6 +79,7 @@ pub fn apply(
     let journal = Journal::open_append(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
     let executor = Executor::new(runtime, journal, state, progress, request.parallelism);
     let mut hook = ApplyHook::new(Planner::new(&prior, &request.options), executor);
+    hook.filter = filter;
     let mut applied = evaluate(load(&request.analysis), &request.analysis, &mut hook);
     let executor = hook.finish(&mut applied.diagnostics);
     outcome.performed = executor.performed();

@@ -10,6 +10,7 @@ use thiserror::Error;
 use super::state_location::state_paths;
 use crate::lang::config::ResourceMode;
 use crate::plan::planner::{PlanOptions, PlannedInstance, Planner, PriorInstance, PriorInstances};
+use crate::plan::targeting::TargetFilter;
 use crate::providers::registry;
 use crate::providers::resource::{OpContext, ProviderError};
 use crate::stack::{evaluate, load, Analysis, AnalysisRequest};
@@ -113,7 +114,11 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     drop(state);
     let mut planner = Planner::new(&prior, &request.options);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
-    let changes = planner.finish();
+    let mut changes = planner.finish();
+    let options = &request.options;
+    if let Some(filter) = TargetFilter::new(&options.target, &options.exclude, &analysis.graph) {
+        changes.retain(|c| filter.allows(&c.address));
+    }
     let basis = PlanBasis {
         state: state_basis,
         fingerprint: inputs_fingerprint(&analysis, request),

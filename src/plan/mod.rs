@@ -8,3 +8,4 @@ pub mod diff;
 pub mod model;
 pub mod planner;
 pub mod saved;
+pub mod targeting;

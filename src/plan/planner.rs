@@ -53,6 +53,10 @@ pub struct PlanOptions {
     pub replace: BTreeSet<String>,
     /// `plan --destroy`: everything in state goes.
     pub destroy: bool,
+    /// `--target ADDRESS`: only these (and what they depend on).
+    pub target: Vec<String>,
+    /// `--exclude ADDRESS`: not these (nor what depends on them).
+    pub exclude: Vec<String>,
 }
 
 /// The hook that turns expansion into planning.

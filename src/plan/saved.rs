@@ -27,6 +27,10 @@ pub struct SavedPlan {
     pub fingerprint: String,
     pub replace: Vec<String>,
     pub destroy: bool,
+    #[serde(default)]
+    pub target: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
     /// Every change that is not a no-op, in address order.
     pub changes: Vec<SavedChange>,
 }
@@ -42,6 +46,8 @@ impl SavedPlan {
         PlanOptions {
             replace: self.replace.iter().cloned().collect(),
             destroy: self.destroy,
+            target: self.target.clone(),
+            exclude: self.exclude.clone(),
         }
     }
 }

@@ -603,3 +603,45 @@ fn independent_operations_run_concurrently_up_to_parallelism() {
         "one at a time:\n{out}"
     );
 }
+
+#[test]
+fn target_brings_its_dependencies_and_exclude_takes_its_dependants() {
+    let root = setup("targeting");
+    // local_file.config depends on plat_data.node, which depends on random_password.db.
+    let (code, out, err) = run(
+        &root,
+        &["plan", "stack", "--target", "plat_data.node[\"a\"]"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("# plat_data.node[\"a\"] will be created"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# random_password.db will be created"),
+        "its dependency comes along: {out}"
+    );
+    assert!(
+        !out.contains("plat_data.node[\"b\"]") && !out.contains("local_file.config"),
+        "{out}"
+    );
+
+    let (code, out, err) = run(
+        &root,
+        &[
+            "apply",
+            "stack",
+            "--auto-approve",
+            "--exclude",
+            "plat_data.node",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Resources: 1 added"),
+        "only the password; the file depends on the excluded: {out}"
+    );
+    assert!(!root.join("stack/out/config.txt").exists());
+    let (_, out, _) = run(&root, &["state", "list", "stack"]);
+    assert_eq!(out, "random_password.db\n");
+}
