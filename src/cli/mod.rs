@@ -56,7 +56,9 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Print the outputs saved by the last apply (sensitive ones only when named).
     Output(outputs::OutputArgs),
-    /// Look at and correct the state: list, show, rm, mv.
+    /// Show what state holds (secrets masked), or what a saved plan would do.
+    Show(state_cmd::ShowArgs),
+    /// Look at and correct the state: list, show, rm, mv, pull.
     State(state_cmd::StateArgs),
     /// Bring an existing object under plat's management (the resource block must exist).
     Import(admin::ImportArgs),
@@ -117,6 +119,7 @@ pub fn run() -> ExitCode {
         Command::Plan(args) => plan::run(&args, &printer),
         Command::Output(args) => outputs::run(&args, &printer),
         Command::State(args) => state_cmd::run(&args, &printer),
+        Command::Show(args) => state_cmd::show_run(&args, &printer),
         Command::Import(args) => admin::import_run(&args, &printer),
         Command::ForceUnlock(args) => admin::force_unlock_run(&args, &printer),
         Command::Apply(args) => apply::run(&args, &printer, false),

@@ -44,6 +44,8 @@ pub enum StateCommand {
         #[arg(long = "address", value_name = "ADDRESS", required = true)]
         addresses: Vec<String>,
     },
+    /// Print the state document as JSON, with every secret replaced by "(sensitive value)".
+    Pull(StateOptions),
     /// Move an instance to another address (after renaming a resource or moving it into a module).
     Mv {
         #[command(flatten)]
@@ -61,6 +63,7 @@ pub fn run(args: &StateArgs, printer: &Printer) -> u8 {
         StateCommand::Show { options, address } => show(options, address, printer),
         StateCommand::Rm { options, addresses } => rm(options, addresses, printer),
         StateCommand::Mv { options, from, to } => mv(options, from, to, printer),
+        StateCommand::Pull(options) => pull(options, printer),
     };
     match result {
         Ok(()) => 0,
@@ -217,5 +220,112 @@ fn mv(options: &StateOptions, from: &str, to: &str, printer: &Printer) -> Result
     state.set_instance(&to, &provider, instance);
     backend.write(&mut state).map_err(|e| e.to_string())?;
     printer.outln(&format!("Moved {from} to {to}"));
+    Ok(())
+}
+
+fn pull(options: &StateOptions, printer: &Printer) -> Result<(), String> {
+    let (paths, backend) = locate(options)?;
+    let mut state = read(&backend, &paths)?;
+    // The document as stored, but secrets never leave plat through its output.
+    for resource in state.resources.values_mut() {
+        for instance in resource.instances.values_mut() {
+            instance.attributes =
+                crate::state::model::redacted(&instance.attributes, &instance.sensitive_paths);
+        }
+    }
+    for output in state.outputs.values_mut() {
+        if output.sensitive {
+            output.value = serde_json::Value::String(crate::state::model::REDACTED.to_string());
+        }
+    }
+    let bytes = state.to_json_bytes().map_err(|e| e.to_string())?;
+    printer.out(&String::from_utf8_lossy(&bytes));
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub options: StateOptions,
+    /// Print as JSON (secrets replaced by "(sensitive value)").
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `plat show [STACK_DIR|PLANFILE]`: what state holds (secrets masked), or what a saved plan
+/// would do.
+pub fn show_run(args: &ShowArgs, printer: &Printer) -> u8 {
+    let path = &args.options.stack.stack_dir;
+    let result = if path.is_file() {
+        show_saved_plan(path, args.json, printer)
+    } else if args.json {
+        pull(&args.options, printer)
+    } else {
+        show_state(&args.options, printer)
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            printer.errln(&format!("error: {message}"));
+            EXIT_ERROR
+        }
+    }
+}
+
+fn show_state(options: &StateOptions, printer: &Printer) -> Result<(), String> {
+    let (paths, backend) = locate(options)?;
+    let state = read(&backend, &paths)?;
+    for address in addresses(&state)? {
+        if let Some(instance) = state.instance(&address) {
+            let keyword = match address.mode {
+                crate::lang::config::ResourceMode::Managed => "resource",
+                crate::lang::config::ResourceMode::Data => "data",
+            };
+            printer.outln(&format!(
+                "# {address}:\n{keyword} {} {} {}\n",
+                crate::lang::value::quote(&address.type_name),
+                crate::lang::value::quote(&address.name),
+                instance.value().render()
+            ));
+        }
+    }
+    if !state.outputs.is_empty() {
+        printer.outln("Outputs:\n");
+        for (name, output) in &state.outputs {
+            printer.outln(&format!("{name} = {}", output.to_value().render()));
+        }
+    }
+    Ok(())
+}
+
+fn show_saved_plan(path: &std::path::Path, json: bool, printer: &Printer) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let saved: crate::plan::saved::SavedPlan = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a plan file plat wrote: {e}", path.display()))?;
+    if json {
+        printer.out(&text);
+        return Ok(());
+    }
+    printer.outln(&format!(
+        "Saved plan for {} (environment {}), made against state serial {}:\n",
+        saved.stack_dir.display(),
+        saved.env,
+        saved
+            .state_serial
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "none (no state yet)".into())
+    ));
+    for change in &saved.changes {
+        printer.outln(&format!(
+            "  {:>3} {}",
+            change.action.symbol(),
+            change.address
+        ));
+    }
+    printer.outln(&format!(
+        "\nApply it with: plat apply {} (it is refused if anything changed since)",
+        path.display()
+    ));
     Ok(())
 }

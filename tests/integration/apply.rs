@@ -645,3 +645,30 @@ fn target_brings_its_dependencies_and_exclude_takes_its_dependants() {
     let (_, out, _) = run(&root, &["state", "list", "stack"]);
     assert_eq!(out, "random_password.db\n");
 }
+
+#[test]
+fn show_and_state_pull_never_print_secrets() {
+    let root = setup("show");
+    let (code, _, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, secret, _) = run(&root, &["output", "stack", "password", "--raw"]);
+    assert_eq!(secret.len(), 20);
+    for args in [
+        vec!["show", "stack"],
+        vec!["show", "stack", "--json"],
+        vec!["state", "pull", "stack"],
+    ] {
+        let (code, out, err) = run(&root, &args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!out.contains(&secret), "{args:?} printed the password");
+        assert!(out.contains("(sensitive value)"), "{args:?}: {out}");
+    }
+    let (code, out, _) = run(
+        &root,
+        &["plan", "stack", "--destroy", "--out", "destroy.plan"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run(&root, &["show", "destroy.plan"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("  - random_password.db"), "{out}");
+}
