@@ -408,84 +408,71 @@ impl Operation<'_> {
     }
 
     async fn create(&self) -> Result<Option<Value>, String> {
-        let address = &self.planned.address;
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
         let seq = self.intent(
             journal::Action::Create,
             self.implementation.identity(&after),
         )?;
-        self.progress(format!("{address}: Creating..."));
-        let started = Instant::now();
+        let verbs = ("Creating...", "Creation complete", "create failed");
         let ctx = self.context();
-        match self.implementation.create(&ctx, &after).await {
-            Ok(value) => {
-                let instance = instance_from_value(&value)?;
-                let provider = self.planned.provider.clone();
-                self.finish(
-                    seq,
-                    Outcome::Done {
-                        instance: Some(instance.clone()),
-                    },
-                    |state| state.set_instance(address, &provider, instance),
-                )?;
-                self.progress(format!(
-                    "{address}: Creation complete after {}{}",
-                    elapsed(started),
-                    id_suffix(&value)
-                ));
-                Ok(Some(value))
-            }
-            Err(e) => {
-                let _ = self.finish(
-                    seq,
-                    Outcome::Failed {
-                        error: e.to_string(),
-                    },
-                    |_| {},
-                );
-                Err(format!("create failed: {e}"))
-            }
-        }
+        self.record_written(seq, verbs, self.implementation.create(&ctx, &after))
+            .await
     }
 
     async fn update(&self) -> Result<Option<Value>, String> {
-        let address = &self.planned.address;
         let before = self.planned.change.before.clone().unwrap_or(Value::Null);
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
         let seq = self.intent(
             journal::Action::Update,
             self.implementation.identity(&before),
         )?;
-        self.progress(format!("{address}: Modifying..."));
-        let started = Instant::now();
+        let verbs = ("Modifying...", "Modifications complete", "update failed");
         let ctx = self.context();
-        match self.implementation.update(&ctx, &before, &after).await {
+        self.record_written(
+            seq,
+            verbs,
+            self.implementation.update(&ctx, &before, &after),
+        )
+        .await
+    }
+
+    /// Runs a create or update call and records its outcome: the new value in state, or the
+    /// failure. `verbs` are the progress words (starting, done) and the error prefix.
+    async fn record_written(
+        &self,
+        seq: u64,
+        (starting, done, failed): (&str, &str, &str),
+        call: crate::providers::resource::BoxFuture<
+            '_,
+            Result<Value, crate::providers::resource::ProviderError>,
+        >,
+    ) -> Result<Option<Value>, String> {
+        let address = &self.planned.address;
+        self.progress(format!("{address}: {starting}"));
+        let started = Instant::now();
+        match call.await {
             Ok(value) => {
                 let instance = instance_from_value(&value)?;
                 let provider = self.planned.provider.clone();
-                self.finish(
-                    seq,
-                    Outcome::Done {
-                        instance: Some(instance.clone()),
-                    },
-                    |state| state.set_instance(address, &provider, instance),
-                )?;
+                let outcome = Outcome::Done {
+                    instance: Some(instance.clone()),
+                };
+                self.finish(seq, outcome, |state| {
+                    state.set_instance(address, &provider, instance)
+                })?;
                 self.progress(format!(
-                    "{address}: Modifications complete after {}{}",
+                    "{address}: {done} after {}{}",
                     elapsed(started),
                     id_suffix(&value)
                 ));
                 Ok(Some(value))
             }
             Err(e) => {
-                let _ = self.finish(
-                    seq,
-                    Outcome::Failed {
-                        error: e.to_string(),
-                    },
-                    |_| {},
-                );
-                Err(format!("update failed: {e}"))
+                let outcome = Outcome::Failed {
+                    error: e.to_string(),
+                };
+                let _ = self.finish(seq, outcome, |_| {});
+                Err(format!("{failed}: {e}"))
             }
         }
     }
