@@ -34,6 +34,9 @@ pub struct ApplyArgs {
     /// Replace this instance even if nothing changed (repeatable).
     #[arg(long, value_name = "ADDRESS")]
     pub replace: Vec<String>,
+    /// Only make the state match the objects as they are now; change no object.
+    #[arg(long)]
+    pub refresh_only: bool,
     /// How many operations run at once.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
@@ -81,6 +84,9 @@ pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
     };
     // Applying a saved plan is the approval: it was reviewed when it was made.
     let auto_approve = args.auto_approve || saved.is_some();
+    if args.refresh_only && !destroy {
+        return refresh_only(&request, auto_approve, printer);
+    }
     let refused = std::cell::Cell::new(false);
     let mut confirm = |plan: &crate::stack::Analysis,
                        changes: &[crate::plan::planner::PlannedInstance]| {
@@ -188,4 +194,45 @@ fn read_saved_plan(path: &std::path::Path) -> Result<crate::plan::saved::SavedPl
         ));
     }
     Ok(saved)
+}
+
+/// `apply --refresh-only`.
+fn refresh_only(request: &PlanRequest, auto_approve: bool, printer: &Printer) -> u8 {
+    let refused = std::cell::Cell::new(false);
+    let mut confirm = |drift: &[crate::ops::plan::Drift]| {
+        if drift.is_empty() {
+            printer.outln("No changes. The state matches the objects.");
+            return false;
+        }
+        super::plan::print_drift(printer, drift, "");
+        printer.outln(&format!(
+            "This updates the state of {} instance(s) to match; no object is changed.",
+            drift.len()
+        ));
+        if auto_approve {
+            return true;
+        }
+        let approved = ask(printer, false);
+        refused.set(!approved);
+        approved
+    };
+    match crate::ops::apply::refresh_state(request, &mut confirm) {
+        Ok(Some(updated)) => {
+            printer.outln(&printer.success(&format!(
+                "\nRefresh complete! {updated} instance(s) updated in the state."
+            )));
+            0
+        }
+        Ok(None) => {
+            if refused.get() {
+                EXIT_ERROR
+            } else {
+                0
+            }
+        }
+        Err(e) => {
+            printer.errln(&format!("error: {e}"));
+            EXIT_ERROR
+        }
+    }
 }

@@ -39,6 +39,9 @@ pub struct PlanArgs {
     /// Plan to destroy everything in state.
     #[arg(long)]
     pub destroy: bool,
+    /// Show only what changed outside plat (what apply --refresh-only would write to state).
+    #[arg(long)]
+    pub refresh_only: bool,
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
@@ -86,17 +89,37 @@ pub fn run(args: &PlanArgs, printer: &Printer) -> u8 {
     for planned in &outcome.changes {
         summary.count(planned.change.action);
     }
-    let changed = outcome
-        .changes
-        .iter()
-        .any(|c| c.change.action != Action::NoOp);
+    let changed = if args.refresh_only {
+        !outcome.drift.is_empty()
+    } else {
+        outcome
+            .changes
+            .iter()
+            .any(|c| c.change.action != Action::NoOp)
+    };
     if args.json {
         let doc = plan_json::render(&outcome.changes, &summary);
         printer.outln(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
         printer.diagnostics(&outcome.analysis.sources, diagnostics);
-        print_drift(printer, &outcome.drift);
-        print_plan(printer, &outcome.changes);
+        if args.refresh_only {
+            if outcome.drift.is_empty() {
+                printer.outln("No changes. The state matches the objects.");
+            } else {
+                print_drift(printer, &outcome.drift, "");
+                printer.outln(&format!(
+                    "plat apply --refresh-only would update the state of {} instance(s) to match; no object would change.",
+                    outcome.drift.len()
+                ));
+            }
+        } else {
+            print_drift(
+                printer,
+                &outcome.drift,
+                "Unless the configuration says otherwise (lifecycle.ignore_changes), the plan below undoes these changes.\n",
+            );
+            print_plan(printer, &outcome.changes);
+        }
     }
     if let Some(path) = &args.out {
         let saved = crate::plan::saved::SavedPlan {
@@ -174,7 +197,7 @@ pub fn print_plan(printer: &Printer, changes: &[crate::plan::planner::PlannedIns
 }
 
 /// Objects that changed outside plat, shown before (and apart from) the planned changes.
-pub fn print_drift(printer: &Printer, drift: &[crate::ops::plan::Drift]) {
+pub fn print_drift(printer: &Printer, drift: &[crate::ops::plan::Drift], closing: &str) {
     if drift.is_empty() {
         return;
     }
@@ -206,5 +229,7 @@ pub fn print_drift(printer: &Printer, drift: &[crate::ops::plan::Drift]) {
         });
         printer.outln(&text);
     }
-    printer.outln("Unless the configuration says otherwise (lifecycle.ignore_changes), the plan below undoes these changes.\n");
+    if !closing.is_empty() {
+        printer.outln(closing);
+    }
 }

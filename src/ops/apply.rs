@@ -131,3 +131,47 @@ fn check_saved(
     }
     Ok(())
 }
+
+/// `apply --refresh-only`: show what changed outside plat, ask, and make the state match the
+/// objects as they are (no object is changed). Returns the number of instances updated.
+pub fn refresh_state(
+    request: &PlanRequest,
+    confirm: &mut dyn FnMut(&[super::plan::Drift]) -> bool,
+) -> Result<Option<usize>, PlanError> {
+    let loaded = load(&request.analysis);
+    let paths = state_paths(
+        &loaded.config,
+        &request.analysis.stack_dir,
+        request.state_dir.as_deref(),
+        &request.analysis.env,
+    )?;
+    let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
+    let backend = LocalBackend::new(paths);
+    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true)?;
+    if !confirm(&drift) {
+        return Ok(None);
+    }
+    for item in &drift {
+        match &item.after {
+            Some(value) => {
+                let provider = state
+                    .resources
+                    .get(&item.address.resource_address())
+                    .map(|r| r.provider.clone())
+                    .unwrap_or_default();
+                let (attributes, sensitive) = crate::state::model::attributes_from_value(value)
+                    .map_err(|e| PlanError::Journal(e.to_string()))?;
+                let mut instance = crate::state::InstanceState::new(attributes, sensitive);
+                if let Some(old) = state.instance(&item.address) {
+                    instance.dependencies = old.dependencies.clone();
+                }
+                state.set_instance(&item.address, &provider, instance);
+            }
+            None => {
+                state.remove_instance(&item.address);
+            }
+        }
+    }
+    backend.write(&mut state)?;
+    Ok(Some(drift.len()))
+}

@@ -672,3 +672,52 @@ fn show_and_state_pull_never_print_secrets() {
     assert_eq!(code, 0);
     assert!(out.contains("  - random_password.db"), "{out}");
 }
+
+#[test]
+fn refresh_only_makes_the_state_match_without_changing_objects() {
+    let root = setup("refresh-only");
+    let (code, _, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(root.join("stack/out/config.txt"), "edited by hand").expect("edit");
+    let (code, out, _) = run(
+        &root,
+        &["plan", "stack", "--refresh-only", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("would update the state of 1 instance(s)"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &root,
+        &["apply", "stack", "--refresh-only", "--auto-approve"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Refresh complete! 1 instance(s) updated"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("stack/out/config.txt")).expect("file"),
+        "edited by hand",
+        "no object changed"
+    );
+    let (code, out, _) = run(
+        &root,
+        &["plan", "stack", "--refresh-only", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "No changes. The state matches the objects.\n")
+    );
+    // The configuration still wants its own content back.
+    let (_, out, _) = run(&root, &["plan", "stack"]);
+    assert!(
+        out.contains("# local_file.config must be replaced"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("changed outside plat"),
+        "the state now knows the edit: {out}"
+    );
+}
