@@ -1,8 +1,7 @@
 //! `plat apply` and `plat destroy`: show the plan, ask, carry it out, save the state.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 
@@ -102,10 +101,7 @@ pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
         refused.set(!approved);
         approved
     };
-    let progress_printer = Arc::new(|line: String| {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-    });
+    let progress_printer = super::progress::progress_sink();
     let outcome = match apply(&request, saved.as_ref(), &mut confirm, progress_printer) {
         Ok(outcome) => outcome,
         Err(e) => {

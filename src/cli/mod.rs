@@ -9,6 +9,7 @@ mod graph;
 mod output;
 mod outputs;
 pub(crate) mod plan;
+mod progress;
 mod state_cmd;
 mod validate;
 mod version;
