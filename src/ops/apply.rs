@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::{inputs_fingerprint, load_prior, state_basis, PlanError, PlanRequest};
+use super::plan::{
+    inputs_fingerprint, load_prior, state_basis, PlanError, PlanRequest, RuntimeReader,
+};
 use super::state_location::state_paths;
 use crate::apply::{ApplyHook, Executor, Progress};
 use crate::plan::planner::{PlannedInstance, Planner};
@@ -43,7 +45,8 @@ pub fn apply(
     let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh)?;
     let basis_state = state_basis(&state);
 
-    let mut planner = Planner::new(&prior, &request.options);
+    let reader = RuntimeReader::new()?;
+    let mut planner = Planner::new(&prior, &request.options).with_reader(&reader);
     let plan = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
@@ -78,7 +81,12 @@ pub fn apply(
         .map_err(PlanError::Runtime)?;
     let journal = Journal::open_append(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
     let executor = Executor::new(runtime, journal, state, progress, request.parallelism);
-    let mut hook = ApplyHook::new(Planner::new(&prior, &request.options), executor);
+    let mut hook = ApplyHook::new(
+        Planner::new(&prior, &request.options)
+            .with_reader(&reader)
+            .applying(),
+        executor,
+    );
     hook.filter = filter;
     let mut applied = evaluate(load(&request.analysis), &request.analysis, &mut hook);
     let executor = hook.finish(&mut applied.diagnostics);

@@ -112,7 +112,8 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     // The state document is no longer needed once its instances are values: free it now, before
     // evaluation allocates (it is the larger of the two).
     drop(state);
-    let mut planner = Planner::new(&prior, &request.options);
+    let reader = RuntimeReader::new()?;
+    let mut planner = Planner::new(&prior, &request.options).with_reader(&reader);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
@@ -270,4 +271,34 @@ pub struct Drift {
     pub before: crate::lang::value::Value,
     /// `None`: the object is gone.
     pub after: Option<crate::lang::value::Value>,
+}
+
+/// Reads data sources on a runtime of its own, for the planner.
+pub struct RuntimeReader {
+    runtime: tokio::runtime::Runtime,
+}
+
+impl RuntimeReader {
+    pub fn new() -> Result<RuntimeReader, PlanError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(PlanError::Runtime)?;
+        Ok(RuntimeReader { runtime })
+    }
+}
+
+impl crate::plan::planner::DataReader for RuntimeReader {
+    fn read(
+        &self,
+        implementation: &dyn crate::providers::resource::ResourceType,
+        config: &crate::lang::value::Value,
+    ) -> Result<crate::lang::value::Value, String> {
+        let ctx = OpContext::new();
+        match self.runtime.block_on(implementation.read(&ctx, config)) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) | Err(ProviderError::NotFound) => Err("the data source found nothing".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
 }

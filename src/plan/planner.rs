@@ -21,6 +21,7 @@ pub mod codes {
     pub const PREVENT_DESTROY: &str = "plat::plan::prevent_destroy";
     pub const PLAN_REJECTED: &str = "plat::plan::rejected_by_provider";
     pub const UNKNOWN_KEY: &str = "plat::plan::unknown_instance_key";
+    pub const DATA_READ: &str = "plat::plan::data_source_read_failed";
 }
 
 /// One resource instance in a plan.
@@ -60,9 +61,26 @@ pub struct PlanOptions {
 }
 
 /// The hook that turns expansion into planning.
+/// Reads data sources for the planner (the IO is the caller's).
+pub trait DataReader {
+    fn read(
+        &self,
+        implementation: &dyn crate::providers::resource::ResourceType,
+        config: &Value,
+    ) -> Result<Value, String>;
+}
+
 pub struct Planner<'p> {
     prior: &'p BTreeMap<InstanceAddress, PriorInstance>,
     options: &'p PlanOptions,
+    /// Reads data sources whose arguments are known; without one they are planned as reads.
+    reader: Option<&'p dyn DataReader>,
+    /// Managed resources (static addresses) with changes planned so far: a data source that
+    /// refers to one is read during apply, after the change.
+    changing: BTreeSet<String>,
+    /// Planning inside an apply walk: changes are settled before dependants are evaluated, so a
+    /// data source can always be read when its arguments are known.
+    applying: bool,
     pub changes: Vec<PlannedInstance>,
     visited: BTreeSet<InstanceAddress>,
     /// Resources (without instance keys) that the configuration still declares.
@@ -82,10 +100,111 @@ impl<'p> Planner<'p> {
         Planner {
             prior,
             options,
+            reader: None,
+            changing: BTreeSet::new(),
+            applying: false,
             changes: Vec::new(),
             visited: BTreeSet::new(),
             declared: BTreeSet::new(),
         }
+    }
+
+    /// Plans for an apply walk (see `applying`).
+    pub fn applying(mut self) -> Planner<'p> {
+        self.applying = true;
+        self
+    }
+
+    /// Reads data sources through `reader` when their arguments are known.
+    pub fn with_reader(mut self, reader: &'p dyn DataReader) -> Planner<'p> {
+        self.reader = Some(reader);
+        self
+    }
+
+    /// A data source: read now when its arguments are known (so the plan uses real values),
+    /// otherwise planned as a read during apply.
+    fn plan_data(
+        &mut self,
+        address: InstanceAddress,
+        resource: &Resource,
+        configured: Value,
+        diagnostics: &mut Diagnostics,
+    ) -> Value {
+        let registry = registry();
+        let (Some(schema), Some(implementation)) = (
+            registry.resource(resource.mode, &resource.type_name),
+            registry.implementation(resource.mode, &resource.type_name),
+        ) else {
+            return configured;
+        };
+        let arguments_known = schema.attributes.iter().filter(|a| a.settable()).all(|a| {
+            configured
+                .peel()
+                .as_entries()
+                .and_then(|e| e.get(a.name))
+                .is_none_or(Value::is_fully_known)
+        });
+        let after_changes = !self.applying && self.refers_to_changing(&address, resource);
+        match self.reader {
+            Some(reader) if arguments_known && !after_changes => {
+                match reader.read(&*implementation, &configured) {
+                    Ok(value) => value,
+                    Err(message) => {
+                        diagnostics.push(
+                            Diagnostic::error(codes::DATA_READ, format!("{address}: {message}"))
+                                .at(resource.span.clone())
+                                .help("fix the data source's arguments, or what it reads"),
+                        );
+                        configured
+                    }
+                }
+            }
+            _ => {
+                self.changes.push(PlannedInstance {
+                    address,
+                    provider: resource_provider(resource),
+                    change: InstanceChange {
+                        action: Action::Read,
+                        before: None,
+                        after: Some(configured.clone()),
+                        reasons: vec![Reason::ArgumentsUnknown],
+                    },
+                    create_before_destroy: false,
+                });
+                configured
+            }
+        }
+    }
+
+    /// Whether a data source's arguments (or depends_on) refer to a managed resource with a
+    /// planned change in the same module instance.
+    fn refers_to_changing(&self, address: &InstanceAddress, resource: &Resource) -> bool {
+        let prefix: String = address
+            .module
+            .iter()
+            .map(|(call, _)| format!("module.{call}."))
+            .collect();
+        let mut exprs: Vec<&crate::lang::config::Expr> =
+            crate::graph::body_exprs(&resource.body, &[])
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect();
+        exprs.extend(resource.depends_on.iter());
+        exprs.iter().any(|expr| {
+            crate::lang::reference::references(&expr.expr, &[])
+                .into_iter()
+                .flatten()
+                .any(|found| match found.reference {
+                    crate::lang::reference::Reference::Resource {
+                        mode: ResourceMode::Managed,
+                        type_name,
+                        name,
+                    } => self
+                        .changing
+                        .contains(&format!("{prefix}{type_name}.{name}")),
+                    _ => false,
+                })
+        })
     }
 
     /// Plans the deletion of what state has and the configuration no longer produces, and
@@ -201,6 +320,12 @@ impl<'p> Planner<'p> {
             Some(after) => after.clone(),
             None => prior_value.unwrap_or(configured),
         };
+        if change.action != Action::NoOp {
+            self.changing
+                .insert(crate::apply::dependencies::static_resource_address(
+                    &address,
+                ));
+        }
         self.changes.push(PlannedInstance {
             address,
             provider: resource_provider(resource),
@@ -241,8 +366,7 @@ impl InstanceHook for Planner<'_> {
         self.declared.insert(address.resource_address());
         self.visited.insert(address.clone());
         if resource.mode == ResourceMode::Data {
-            // Data sources come with the providers that have them; none of the built-in ones do.
-            return configured;
+            return self.plan_data(address, resource, configured, diagnostics);
         }
         self.plan_instance(address, resource, configured, diagnostics)
     }

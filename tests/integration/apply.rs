@@ -721,3 +721,42 @@ fn refresh_only_makes_the_state_match_without_changing_objects() {
         "the state now knows the edit: {out}"
     );
 }
+
+/// A data source is read at plan time when its arguments are known, and during apply when they
+/// depend on something not created yet.
+#[test]
+fn data_sources_are_read_when_their_arguments_are_known() {
+    let root = scratch("data-source");
+    std::fs::create_dir_all(root.join("stack")).expect("mkdir");
+    std::fs::write(root.join("stack/settings.txt"), "from disk").expect("write");
+    std::fs::write(
+        root.join("stack/main.hcl"),
+        "data \"local_file\" \"settings\" {\n  filename = \"${path.module}/settings.txt\"\n}\n\nresource \"local_file\" \"copy\" {\n  filename = \"${path.module}/out/copy.txt\"\n  content  = upper(data.local_file.settings.content)\n}\n\ndata \"local_file\" \"copy_back\" {\n  filename = local_file.copy.filename\n}\n\nresource \"plat_data\" \"seen\" {\n  input = data.local_file.copy_back.content\n}\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&root, &["plan", "stack"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("+ content              = \"FROM DISK\""),
+        "read at plan time: {out}"
+    );
+    assert!(
+        out.contains("# data.local_file.copy_back will be read during apply"),
+        "{out}"
+    );
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = run(
+        &root,
+        &["state", "show", "stack", "--address", "plat_data.seen"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("output           = \"FROM DISK\"") || out.contains("output = \"FROM DISK\""),
+        "{out}"
+    );
+    let (code, out, _) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run(&root, &["destroy", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+}

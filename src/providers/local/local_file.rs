@@ -154,7 +154,7 @@ fn sha1_hex(bytes: &[u8]) -> String {
 }
 
 /// The computed attributes of this content.
-fn hashes(bytes: &[u8]) -> Vec<(&'static str, Value)> {
+pub(super) fn hashes(bytes: &[u8]) -> Vec<(&'static str, Value)> {
     let sha1 = sha1_hex(bytes);
     let sha256 = sha2::Sha256::digest(bytes);
     let sha512 = sha2::Sha512::digest(bytes);
@@ -201,7 +201,7 @@ fn io_error(action: &str, path: &Path, e: std::io::Error) -> ProviderError {
 }
 
 /// Runs blocking file work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ProviderError> + Send + 'static,
 ) -> Result<T, ProviderError> {
     tokio::task::spawn_blocking(work)
@@ -210,7 +210,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The file's bytes, or None when there is no file.
-fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ProviderError> {
+pub(super) fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, ProviderError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

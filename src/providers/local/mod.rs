@@ -1,6 +1,7 @@
 //! The `local` provider: files on the machine that runs plat.
 
 pub mod local_file;
+pub mod local_file_data;
 
 use std::sync::Arc;
 
@@ -10,6 +11,6 @@ pub fn provider() -> Provider {
     Provider {
         name: "local",
         resources: vec![Arc::new(local_file::LocalFile::new())],
-        data_sources: Vec::new(),
+        data_sources: vec![Arc::new(local_file_data::LocalFileData::new())],
     }
 }
