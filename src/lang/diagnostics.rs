@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::lang::source::{SourceMap, Span};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -94,6 +94,25 @@ impl Diagnostic {
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Fingerprints of the items, so that a repeated diagnostic is found without a scan.
+    seen: std::collections::HashSet<u64>,
+}
+
+/// A hash of everything that makes two diagnostics the same.
+fn fingerprint(d: &Diagnostic) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    d.severity.hash(&mut hasher);
+    d.code.hash(&mut hasher);
+    d.message.hash(&mut hasher);
+    d.span.hash(&mut hasher);
+    d.label.hash(&mut hasher);
+    d.help.hash(&mut hasher);
+    for note in &d.notes {
+        note.span.hash(&mut hasher);
+        note.message.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 impl Diagnostics {
@@ -104,7 +123,8 @@ impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
         // One mistake can be reached along several paths (a module instantiated twice, say);
         // report it once.
-        if !self.items.contains(&d) {
+        // A fingerprint collision is checked against the items themselves.
+        if self.seen.insert(fingerprint(&d)) || !self.items.contains(&d) {
             self.items.push(d);
         }
     }
