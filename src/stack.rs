@@ -105,7 +105,6 @@ pub fn evaluate(
         let options = Options {
             env: request.env.clone(),
             allow_missing_variables: request.allow_missing_variables,
-            collect_instances: false,
         };
         let (expanded, expand_diagnostics) =
             expand::expand(&config, &graph, &given, &options, hook);

@@ -149,34 +149,6 @@ impl ScopeValues {
     }
 }
 
-/// A resource instance with its configured values.
-#[derive(Debug, Clone)]
-pub struct ResourceInstance {
-    pub module: ModuleInstance,
-    pub mode: ResourceMode,
-    pub type_name: String,
-    pub name: String,
-    pub key: InstanceKey,
-    /// The configuration's values, with attributes the provider computes unknown.
-    pub config: Value,
-}
-
-impl ResourceInstance {
-    pub fn address(&self) -> String {
-        let mode = match self.mode {
-            ResourceMode::Managed => "",
-            ResourceMode::Data => "data.",
-        };
-        format!(
-            "{}{mode}{}.{}{}",
-            module_prefix(&self.module),
-            self.type_name,
-            self.name,
-            self.key.suffix()
-        )
-    }
-}
-
 /// What the walk is for.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -184,16 +156,12 @@ pub struct Options {
     pub env: String,
     /// Root variables without a value are unknown (validate) instead of an error.
     pub allow_missing_variables: bool,
-    /// Keep every resource instance's configuration in `Expanded::resources` (planning needs
-    /// them; validate and console do not, and skipping them halves the memory).
-    pub collect_instances: bool,
 }
 
 /// The result of expansion.
 #[derive(Debug)]
 pub struct Expanded {
     pub scopes: HashMap<ModuleInstance, ScopeValues>,
-    pub resources: Vec<ResourceInstance>,
     root_dir: PathBuf,
     env: String,
 }
@@ -276,7 +244,6 @@ pub fn expand(
         options,
         expanded: Expanded {
             scopes: HashMap::new(),
-            resources: Vec::new(),
             root_dir,
             env: options.env.clone(),
         },
@@ -763,16 +730,6 @@ impl<'a> Walk<'a> {
                 resource,
                 &mut self.diagnostics,
             );
-            if key != InstanceKey::Unknown && self.options.collect_instances {
-                self.expanded.resources.push(ResourceInstance {
-                    module: instance.clone(),
-                    mode: resource.mode,
-                    type_name: resource.type_name.clone(),
-                    name: resource.name.clone(),
-                    key: key.clone(),
-                    config: evaluated.config().clone(),
-                });
-            }
             let value = if key == InstanceKey::Unknown {
                 evaluated.value
             } else {

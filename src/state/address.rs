@@ -1,15 +1,15 @@
 //! Instance addresses as the state and the journal write them: `module.net["a"].aws_vpc.main[0]`.
 //!
-//! The printed form is exactly `ResourceInstance::address()`, so an address in a plan, a journal
-//! record and a state file is the same string. Instance keys inside the state's `instances` map
-//! use the text between the brackets (see [`instance_key_string`]).
+//! One printed form serves plans, journal records and state files, so an address is the same
+//! string everywhere. Instance keys inside the state's `instances` map use the text between the
+//! brackets (see [`instance_key_string`]).
 
 use std::fmt;
 use std::str::FromStr;
 
 use thiserror::Error;
 
-use crate::expand::{module_prefix, InstanceKey, ModuleInstance, ResourceInstance};
+use crate::expand::{module_prefix, InstanceKey, ModuleInstance};
 use crate::lang::config::ResourceMode;
 use crate::lang::value::quote;
 
@@ -31,22 +31,6 @@ pub struct AddressError {
 }
 
 impl InstanceAddress {
-    /// The address of an expanded instance; `None` while a `count`/`for_each` key is unknown.
-    pub fn of(instance: &ResourceInstance) -> Option<InstanceAddress> {
-        let keys_known = instance.key != InstanceKey::Unknown
-            && instance
-                .module
-                .iter()
-                .all(|(_, key)| *key != InstanceKey::Unknown);
-        keys_known.then(|| InstanceAddress {
-            module: instance.module.clone(),
-            mode: instance.mode,
-            type_name: instance.type_name.clone(),
-            name: instance.name.clone(),
-            key: instance.key.clone(),
-        })
-    }
-
     /// The key of the resource in `State::resources`: the address without the instance key
     /// (module instance keys stay).
     pub fn resource_address(&self) -> String {
