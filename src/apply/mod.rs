@@ -664,9 +664,14 @@ impl InstanceHook for ApplyHook<'_> {
             // Left out by --target/--exclude: dependants see the object as it is.
             return planned.change.before.clone().unwrap_or(planned_value);
         }
-        if planned.change.action == Action::Delete {
-            self.deferred.push((planned, resource.span.clone()));
-            return planned_value;
+        match planned.change.action {
+            Action::Delete => {
+                self.deferred.push((planned, resource.span.clone()));
+                return planned_value;
+            }
+            // Nothing to do: dependants see what the planner saw (the state's value).
+            Action::NoOp | Action::Read => return planned_value,
+            _ => {}
         }
         let path: ModulePath = instance.iter().map(|(call, _)| call.clone()).collect();
         self.executor.start(

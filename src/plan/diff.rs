@@ -146,11 +146,11 @@ fn diff_existing(
         };
     }
     if changed.is_empty() {
-        // Unchanged: `after` would equal `before`, so it is left out (a large no-op plan is
-        // mostly these).
+        // Unchanged: the values are in state already, so none is copied here (a large no-op
+        // plan is mostly these).
         return InstanceChange {
             action: Action::NoOp,
-            before: Some(prior.clone()),
+            before: None,
             after: None,
             reasons: Vec::new(),
         };

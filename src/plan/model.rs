@@ -69,7 +69,7 @@ pub enum Reason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceChange {
     pub action: Action,
-    /// The value in state (after refresh), if any.
+    /// The value in state (after refresh), if any; `None` for a no-op (unchanged, see state).
     pub before: Option<Value>,
     /// The planned value: what the object will look like; unknown parts are `(known after apply)`.
     /// `None` for a deletion, and for a no-op (it would equal `before`).

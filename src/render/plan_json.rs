@@ -61,11 +61,8 @@ pub fn render(changes: &[PlannedInstance], summary: &super::plan_text::Summary) 
         .map(|planned| {
             let change = &planned.change;
             let (before, _, before_sensitive) = change.before.as_ref().map(masked).unwrap_or((Json::Null, Json::Bool(false), Json::Bool(false)));
-            // A no-op leaves the object as it was.
-            let after_value = match change.action {
-                crate::plan::model::Action::NoOp => change.before.as_ref(),
-                _ => change.after.as_ref(),
-            };
+            // A no-op carries no values: the object is as the state says.
+            let after_value = change.after.as_ref();
             let (after, after_unknown, after_sensitive) = after_value.map(masked).unwrap_or((Json::Null, Json::Bool(false), Json::Bool(false)));
             json!({
                 "address": planned.address.to_string(),
