@@ -42,7 +42,7 @@ pub fn apply(
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
-    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh)?;
+    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh, true)?;
     let basis_state = state_basis(&state);
 
     let reader = RuntimeReader::new()?;
@@ -155,7 +155,7 @@ pub fn refresh_state(
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths);
-    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true)?;
+    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true, true)?;
     if !confirm(&drift) {
         return Ok(None);
     }

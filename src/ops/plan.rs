@@ -107,7 +107,8 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     )?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
-    let (state, prior, drift) = load_prior(&paths, &backend, request.refresh)?;
+    // Plan needs the values only: the state document's attributes are freed as they convert.
+    let (state, prior, drift) = load_prior(&paths, &backend, request.refresh, false)?;
     let state_basis = state_basis(&state);
     // The state document is no longer needed once its instances are values: free it now, before
     // evaluation allocates (it is the larger of the two).
@@ -140,12 +141,13 @@ pub fn load_prior(
     paths: &crate::state::StatePaths,
     backend: &LocalBackend,
     refresh_first: bool,
+    keep_state: bool,
 ) -> Result<(State, PriorInstances, Vec<Drift>), PlanError> {
     if let Some(recovery) = super::recover::recover(paths, backend).map_err(PlanError::Recovery)? {
         report_recovery(&recovery);
     }
-    let state = backend.read()?.unwrap_or_else(State::new);
-    let mut prior = prior_instances(&state)?;
+    let mut state = backend.read()?.unwrap_or_else(State::new);
+    let mut prior = prior_instances(&mut state, !keep_state)?;
     let mut drift = Vec::new();
     if refresh_first && !prior.is_empty() {
         (prior, drift) = refresh(prior)?;
@@ -174,10 +176,15 @@ fn list(addresses: &[String]) -> String {
 }
 
 /// Every instance in state, as the planner sees it.
-fn prior_instances(state: &State) -> Result<BTreeMap<InstanceAddress, PriorInstance>, PlanError> {
+/// With `consume`, each instance's JSON attributes are freed as soon as they are converted, so
+/// the two copies never coexist (plan, which needs only the values).
+fn prior_instances(
+    state: &mut State,
+    consume: bool,
+) -> Result<BTreeMap<InstanceAddress, PriorInstance>, PlanError> {
     let mut prior = BTreeMap::new();
-    for (resource_address, resource) in &state.resources {
-        for (key, instance) in &resource.instances {
+    for (resource_address, resource) in &mut state.resources {
+        for (key, instance) in &mut resource.instances {
             let text = if key.is_empty() {
                 resource_address.clone()
             } else {
@@ -188,7 +195,13 @@ fn prior_instances(state: &State) -> Result<BTreeMap<InstanceAddress, PriorInsta
             prior.insert(
                 address,
                 PriorInstance {
-                    value: instance.value(),
+                    value: {
+                        let value = instance.value();
+                        if consume {
+                            instance.attributes = serde_json::Value::Null;
+                        }
+                        value
+                    },
                     provider: resource.provider.clone(),
                     tainted: instance.status == InstanceStatus::Tainted,
                     dependencies: instance.dependencies.clone(),
