@@ -6,10 +6,9 @@ use std::str::FromStr;
 use clap::Args;
 
 use super::{Printer, StackArgs, EXIT_ERROR};
-use crate::ops::state_location::state_paths;
+use crate::ops::state_location::locate;
 use crate::providers::registry;
 use crate::providers::resource::OpContext;
-use crate::stack::load;
 use crate::state::{
     force_unlock, InstanceAddress, InstanceState, LocalBackend, Lock, LockInfo, State,
 };
@@ -40,15 +39,10 @@ pub struct ImportArgs {
 
 pub fn force_unlock_run(args: &ForceUnlockArgs, printer: &Printer) -> u8 {
     let request = args.stack.request(true);
-    let loaded = load(&request);
-    let result = state_paths(
-        &loaded.config,
-        &request.stack_dir,
-        args.state_dir.as_deref(),
-        &request.env,
-    )
-    .map_err(|e| e.to_string())
-    .and_then(|paths| force_unlock(&paths, &args.lock_id).map_err(|e| e.to_string()));
+    let result = locate(&request, args.state_dir.as_deref())
+        .map(|(_, paths)| paths)
+        .map_err(|e| e.to_string())
+        .and_then(|paths| force_unlock(&paths, &args.lock_id).map_err(|e| e.to_string()));
     match result {
         Ok(holder) => {
             printer.outln(&format!(
@@ -79,7 +73,7 @@ pub fn import_run(args: &ImportArgs, printer: &Printer) -> u8 {
 
 fn import(args: &ImportArgs) -> Result<String, String> {
     let request = args.stack.request(true);
-    let loaded = load(&request);
+    let (loaded, paths) = locate(&request, args.state_dir.as_deref()).map_err(|e| e.to_string())?;
     let address = InstanceAddress::from_str(&args.address).map_err(|e| e.to_string())?;
     // Terraform's rule: the configuration must declare the resource being imported.
     let mut module = loaded.config.root();
@@ -108,13 +102,6 @@ fn import(args: &ImportArgs) -> Result<String, String> {
                 address.type_name
             )
         })?;
-    let paths = state_paths(
-        &loaded.config,
-        &request.stack_dir,
-        args.state_dir.as_deref(),
-        &request.env,
-    )
-    .map_err(|e| e.to_string())?;
     let _lock = Lock::acquire(&paths, LockInfo::new("plat import")).map_err(|e| e.to_string())?;
     let backend = LocalBackend::new(paths);
     let mut state = backend

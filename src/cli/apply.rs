@@ -44,7 +44,7 @@ pub struct ApplyArgs {
 pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
     // `plat apply PLANFILE`: a saved plan names its stack, environment and options.
     let saved = if !destroy && args.stack.stack_dir.is_file() {
-        match read_saved_plan(&args.stack.stack_dir) {
+        match crate::plan::saved::SavedPlan::read(&args.stack.stack_dir) {
             Ok(saved) => Some(saved),
             Err(message) => {
                 printer.errln(&format!("error: {message}"));
@@ -171,25 +171,6 @@ fn ask(printer: &Printer, destroy: bool) -> bool {
     }
     printer.outln("\nCancelled: nothing was changed.");
     false
-}
-
-fn read_saved_plan(path: &std::path::Path) -> Result<crate::plan::saved::SavedPlan, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the plan file {}: {e}", path.display()))?;
-    let saved: crate::plan::saved::SavedPlan = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{} is not a plan file plat wrote ({e}); pass a stack directory, or a file from plat plan --out",
-            path.display()
-        )
-    })?;
-    if saved.format_version > crate::plan::saved::SAVED_PLAN_VERSION {
-        return Err(format!(
-            "{} was written by a newer plat (plan format {}); use that plat to apply it",
-            path.display(),
-            saved.format_version
-        ));
-    }
-    Ok(saved)
 }
 
 /// `apply --refresh-only`.

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Printer, StackArgs, EXIT_ERROR};
-use crate::ops::state_location::state_paths;
-use crate::stack::load;
+use crate::ops::state_location::locate;
 use crate::state::LocalBackend;
 
 #[derive(Debug, Args)]
@@ -28,14 +27,8 @@ pub struct OutputArgs {
 
 pub fn run(args: &OutputArgs, printer: &Printer) -> u8 {
     let request = args.stack.request(true);
-    let loaded = load(&request);
-    let paths = match state_paths(
-        &loaded.config,
-        &request.stack_dir,
-        args.state_dir.as_deref(),
-        &request.env,
-    ) {
-        Ok(paths) => paths,
+    let paths = match locate(&request, args.state_dir.as_deref()) {
+        Ok((_, paths)) => paths,
         Err(e) => {
             printer.errln(&format!("error: {e}"));
             return EXIT_ERROR;

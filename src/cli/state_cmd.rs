@@ -6,8 +6,6 @@ use std::str::FromStr;
 use clap::{Args, Subcommand};
 
 use super::{Printer, StackArgs, EXIT_ERROR};
-use crate::ops::state_location::state_paths;
-use crate::stack::load;
 use crate::state::{InstanceAddress, LocalBackend, Lock, LockInfo, State, StatePaths};
 
 #[derive(Debug, Args)]
@@ -76,14 +74,8 @@ pub fn run(args: &StateArgs, printer: &Printer) -> u8 {
 
 fn locate(options: &StateOptions) -> Result<(StatePaths, LocalBackend), String> {
     let request = options.stack.request(true);
-    let loaded = load(&request);
-    let paths = state_paths(
-        &loaded.config,
-        &request.stack_dir,
-        options.state_dir.as_deref(),
-        &request.env,
-    )
-    .map_err(|e| e.to_string())?;
+    let (_, paths) = crate::ops::state_location::locate(&request, options.state_dir.as_deref())
+        .map_err(|e| e.to_string())?;
     Ok((paths.clone(), LocalBackend::new(paths)))
 }
 
@@ -133,18 +125,22 @@ fn show(options: &StateOptions, address: &str, printer: &Printer) -> Result<(), 
     let instance = state
         .instance(&address)
         .ok_or_else(|| not_in_state(&state, &address))?;
+    printer.outln(&render_instance(&address, instance));
+    Ok(())
+}
+
+/// An instance as a block, secrets masked: `# ADDRESS:` then `resource "TYPE" "NAME" { ... }`.
+fn render_instance(address: &InstanceAddress, instance: &crate::state::InstanceState) -> String {
     let keyword = match address.mode {
         crate::lang::config::ResourceMode::Managed => "resource",
         crate::lang::config::ResourceMode::Data => "data",
     };
-    printer.outln(&format!("# {address}:"));
-    printer.outln(&format!(
-        "{keyword} {} {} {}",
+    format!(
+        "# {address}:\n{keyword} {} {} {}",
         crate::lang::value::quote(&address.type_name),
         crate::lang::value::quote(&address.name),
         instance.value().render()
-    ));
-    Ok(())
+    )
 }
 
 fn not_in_state(state: &State, address: &InstanceAddress) -> String {
@@ -277,16 +273,7 @@ fn show_state(options: &StateOptions, printer: &Printer) -> Result<(), String> {
     let state = read(&backend, &paths)?;
     for address in addresses(&state)? {
         if let Some(instance) = state.instance(&address) {
-            let keyword = match address.mode {
-                crate::lang::config::ResourceMode::Managed => "resource",
-                crate::lang::config::ResourceMode::Data => "data",
-            };
-            printer.outln(&format!(
-                "# {address}:\n{keyword} {} {} {}\n",
-                crate::lang::value::quote(&address.type_name),
-                crate::lang::value::quote(&address.name),
-                instance.value().render()
-            ));
+            printer.outln(&format!("{}\n", render_instance(&address, instance)));
         }
     }
     if !state.outputs.is_empty() {
@@ -299,12 +286,9 @@ fn show_state(options: &StateOptions, printer: &Printer) -> Result<(), String> {
 }
 
 fn show_saved_plan(path: &std::path::Path, json: bool, printer: &Printer) -> Result<(), String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let saved: crate::plan::saved::SavedPlan = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a plan file plat wrote: {e}", path.display()))?;
+    let saved = crate::plan::saved::SavedPlan::read(path)?;
     if json {
-        printer.out(&text);
+        printer.outln(&serde_json::to_string_pretty(&saved).unwrap_or_default());
         return Ok(());
     }
     printer.outln(&format!(

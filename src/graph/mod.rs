@@ -12,7 +12,6 @@ use std::rc::Rc;
 
 use foldhash::{HashMap, HashMapExt};
 
-use hcl_edit::expr::Expression;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::lang::config::{Body, Config, Expr, Module, ModuleId, ResourceMode};
@@ -725,9 +724,4 @@ pub fn body_exprs<'b>(body: &'b Body, bound: &[String]) -> Vec<(&'b Expr, Vec<St
         }
     }
     out
-}
-
-/// True when the expression is a literal (no references at all).
-pub fn is_static(expr: &Expression) -> bool {
-    references(expr, &[]).is_empty()
 }

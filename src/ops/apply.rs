@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::plan::{
     inputs_fingerprint, load_prior, state_basis, PlanError, PlanRequest, RuntimeReader,
 };
-use super::state_location::state_paths;
+use super::state_location::locate;
 use crate::apply::{ApplyHook, Executor, Progress};
 use crate::plan::planner::{PlannedInstance, Planner};
 use crate::plan::saved::{saved_changes, SavedPlan};
@@ -33,13 +33,7 @@ pub fn apply(
     confirm: &mut dyn FnMut(&Analysis, &[PlannedInstance]) -> bool,
     progress: Progress,
 ) -> Result<ApplyOutcome, PlanError> {
-    let loaded = load(&request.analysis);
-    let paths = state_paths(
-        &loaded.config,
-        &request.analysis.stack_dir,
-        request.state_dir.as_deref(),
-        &request.analysis.env,
-    )?;
+    let (loaded, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
     let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh, true)?;
@@ -146,13 +140,7 @@ pub fn refresh_state(
     request: &PlanRequest,
     confirm: &mut dyn FnMut(&[super::plan::Drift]) -> bool,
 ) -> Result<Option<usize>, PlanError> {
-    let loaded = load(&request.analysis);
-    let paths = state_paths(
-        &loaded.config,
-        &request.analysis.stack_dir,
-        request.state_dir.as_deref(),
-        &request.analysis.env,
-    )?;
+    let (_, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths);
     let (mut state, _, drift) = load_prior(backend.paths(), &backend, true, true)?;

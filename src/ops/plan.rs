@@ -7,13 +7,13 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
-use super::state_location::state_paths;
+use super::state_location::locate;
 use crate::lang::config::ResourceMode;
 use crate::plan::planner::{PlanOptions, PlannedInstance, Planner, PriorInstance, PriorInstances};
 use crate::plan::targeting::TargetFilter;
 use crate::providers::registry;
 use crate::providers::resource::{OpContext, ProviderError};
-use crate::stack::{evaluate, load, Analysis, AnalysisRequest};
+use crate::stack::{evaluate, Analysis, AnalysisRequest};
 use crate::state::paths::InvalidName;
 use crate::state::{
     BackendError, InstanceAddress, InstanceStatus, LocalBackend, Lock, LockError, LockInfo, State,
@@ -98,13 +98,7 @@ pub fn inputs_fingerprint(analysis: &Analysis, request: &PlanRequest) -> String 
 }
 
 pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
-    let loaded = load(&request.analysis);
-    let paths = state_paths(
-        &loaded.config,
-        &request.analysis.stack_dir,
-        request.state_dir.as_deref(),
-        &request.analysis.env,
-    )?;
+    let (loaded, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
     // Plan needs the values only: the state document's attributes are freed as they convert.

@@ -11,6 +11,17 @@ use crate::lang::config::Config;
 use crate::state::paths::InvalidName;
 use crate::state::StatePaths;
 
+/// Loads a stack and says where its state for the request's environment lives (the stack's
+/// `backend` block can move it, so the configuration is read first).
+pub fn locate(
+    request: &crate::stack::AnalysisRequest,
+    state_dir: Option<&Path>,
+) -> Result<(crate::stack::Loaded, StatePaths), InvalidName> {
+    let loaded = crate::stack::load(request);
+    let paths = state_paths(&loaded.config, &request.stack_dir, state_dir, &request.env)?;
+    Ok((loaded, paths))
+}
+
 pub fn state_paths(
     config: &Config,
     stack_dir: &Path,

@@ -42,6 +42,26 @@ pub struct SavedChange {
 }
 
 impl SavedPlan {
+    /// Reads a plan file that `plat plan --out` wrote, refusing one from a newer plat.
+    pub fn read(path: &std::path::Path) -> Result<SavedPlan, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the plan file {}: {e}", path.display()))?;
+        let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not a plan file plat wrote ({e}); pass a stack directory, or a file from plat plan --out",
+                path.display()
+            )
+        })?;
+        if saved.format_version > SAVED_PLAN_VERSION {
+            return Err(format!(
+                "{} was written by a newer plat (plan format {}); use that plat to apply it",
+                path.display(),
+                saved.format_version
+            ));
+        }
+        Ok(saved)
+    }
+
     pub fn options(&self) -> PlanOptions {
         PlanOptions {
             replace: self.replace.iter().cloned().collect(),
