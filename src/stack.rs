@@ -64,6 +64,19 @@ pub struct Loaded {
     timer: PhaseTimer,
 }
 
+impl Analysis {
+    /// The loaded stack again, for a second evaluation of the very files already read (apply
+    /// after its plan). Load diagnostics are not carried over: the caller has reported them.
+    pub fn into_loaded(self) -> Loaded {
+        Loaded {
+            sources: self.sources,
+            config: self.config,
+            diagnostics: Diagnostics::new(),
+            timer: PhaseTimer::from_env(),
+        }
+    }
+}
+
 /// Loads a stack's files and checks what needs no evaluation.
 pub fn load(request: &AnalysisRequest) -> Loaded {
     let mut timer = PhaseTimer::from_env();

@@ -109,15 +109,17 @@ pub fn run(args: &ApplyArgs, printer: &Printer, destroy: bool) -> u8 {
             return EXIT_ERROR;
         }
     };
-    if outcome.plan.diagnostics.has_errors() {
-        printer.diagnostics(&outcome.plan.sources, &outcome.plan.diagnostics);
-        printer.errln("The plan could not be made; nothing was changed.");
-        return EXIT_ERROR;
-    }
-    let Some(applied) = outcome.applied else {
+    if !outcome.applied {
+        if outcome.analysis.diagnostics.has_errors() {
+            let plan = &outcome.analysis;
+            printer.diagnostics(&plan.sources, &plan.diagnostics);
+            printer.errln("The plan could not be made; nothing was changed.");
+            return EXIT_ERROR;
+        }
         // Nothing to do, or the user (or a missing terminal) said no.
         return if refused.get() { EXIT_ERROR } else { 0 };
-    };
+    }
+    let applied = &outcome.analysis;
     if applied.diagnostics.has_errors() {
         printer.diagnostics(&applied.sources, &applied.diagnostics);
         printer.errln(&format!(

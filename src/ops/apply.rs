@@ -10,16 +10,17 @@ use crate::apply::{ApplyHook, Executor, Progress};
 use crate::plan::planner::{PlannedInstance, Planner};
 use crate::plan::saved::{saved_changes, SavedPlan};
 use crate::plan::targeting::TargetFilter;
-use crate::stack::{evaluate, load, Analysis};
+use crate::stack::{evaluate, Analysis};
 use crate::state::{Journal, LocalBackend, Lock, LockInfo, OutputState};
 
 /// What an apply did.
 pub struct ApplyOutcome {
-    /// The plan that was shown (its diagnostics, when it could not be made).
-    pub plan: Analysis,
+    /// The plan's analysis when nothing was applied (its diagnostics, when it could not be
+    /// made); the apply walk's when something was.
+    pub analysis: Analysis,
     pub changes: Vec<PlannedInstance>,
-    /// The analysis of the apply walk; `None` when nothing was applied.
-    pub applied: Option<Analysis>,
+    /// Whether the plan was carried out (false: it failed, had nothing to do, or was declined).
+    pub applied: bool,
     pub performed: usize,
     pub outputs: BTreeMap<String, crate::lang::value::Value>,
 }
@@ -58,16 +59,18 @@ pub fn apply(
             )?;
         }
     }
-    let mut outcome = ApplyOutcome {
-        plan,
-        changes,
-        applied: None,
-        performed: 0,
-        outputs: BTreeMap::new(),
-    };
-    if outcome.plan.diagnostics.has_errors() || !confirm(&outcome.plan, &outcome.changes) {
-        return Ok(outcome);
+    if plan.diagnostics.has_errors() || !confirm(&plan, &changes) {
+        return Ok(ApplyOutcome {
+            analysis: plan,
+            changes,
+            applied: false,
+            performed: 0,
+            outputs: BTreeMap::new(),
+        });
     }
+    // The apply walk evaluates the very files the plan was made from: read once, so nothing
+    // edited in between can slip into the apply.
+    let loaded = plan.into_loaded();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -82,10 +85,11 @@ pub fn apply(
         executor,
     );
     hook.filter = filter;
-    let mut applied = evaluate(load(&request.analysis), &request.analysis, &mut hook);
+    let mut applied = evaluate(loaded, &request.analysis, &mut hook);
     let executor = hook.finish(&mut applied.diagnostics);
-    outcome.performed = executor.performed();
+    let performed = executor.performed();
     let mut new_state = executor.into_state();
+    let mut outputs_shown = BTreeMap::new();
 
     // Root outputs that are known now.
     if let Some(outputs) = applied.expanded.as_ref().and_then(|e| e.root_outputs()) {
@@ -95,7 +99,7 @@ pub fn apply(
                 if let Ok(output) = OutputState::from_value(value) {
                     new_state.outputs.insert(name.clone(), output);
                 }
-                outcome.outputs.insert(name.clone(), value.clone());
+                outputs_shown.insert(name.clone(), value.clone());
             }
         }
     }
@@ -103,8 +107,13 @@ pub fn apply(
     backend.write(&mut new_state)?;
     // Everything the journal recorded is in the state file now.
     Journal::remove(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
-    outcome.applied = Some(applied);
-    Ok(outcome)
+    Ok(ApplyOutcome {
+        analysis: applied,
+        changes,
+        applied: true,
+        performed,
+        outputs: outputs_shown,
+    })
 }
 
 /// Refuses a saved plan that no longer describes what applying would do.
