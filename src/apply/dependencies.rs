@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::graph::NodeIndex;
 
-use crate::graph::{EdgeKind, Graph, NodeKind};
+use crate::graph::{Graph, NodeKind};
 use crate::state::{InstanceAddress, State};
 
 /// Static address of a resource node (`module.net.plat_data.vpc`): module names without keys.
@@ -43,7 +43,7 @@ fn references_of(graph: &Graph, id: NodeIndex) -> impl Iterator<Item = NodeIndex
     graph
         .graph
         .edges(id)
-        .filter(|e| *e.weight() == EdgeKind::Reference)
+        .filter(|e| e.weight().is_reference())
         .map(|e| petgraph::visit::EdgeRef::target(&e))
 }
 

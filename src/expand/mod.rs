@@ -189,6 +189,9 @@ impl Expanded {
 /// keeps the configured value (computed attributes unknown); planning diffs it against state and
 /// returns the planned value, so that dependants see IDs that are already known.
 pub trait InstanceHook {
+    /// Called once with the graph before the walk starts.
+    fn start(&mut self, _graph: &Graph) {}
+
     /// Called before anything that refers to a resource is evaluated: a hook that carries out
     /// changes in the background (the applier) waits for them here and returns the instances'
     /// real values, which replace the planned ones. The default has nothing pending.
@@ -256,6 +259,7 @@ pub fn expand(
         .scopes
         .insert(Vec::new(), ScopeValues::default());
     walk.instances.insert(Vec::new(), vec![Vec::new()]);
+    walk.hook.start(graph);
     // With cycles (reported by the graph builder) nothing can be evaluated in order.
     if let Ok(order) = graph.evaluation_order() {
         for id in order {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{EdgeKind, Graph, NodeKind};
+use super::{Graph, NodeKind};
 
 /// DOT text: one node per declaration (shaped by kind, clustered by module), edges from each node
 /// to what it depends on. Output is sorted so that it is stable across runs.
@@ -28,7 +28,7 @@ pub fn render(graph: &Graph) -> String {
         .graph
         .edge_indices()
         // Expansion edges (module contents → module call) are implied by the clusters of names.
-        .filter(|e| graph.graph[*e] == EdgeKind::Reference)
+        .filter(|e| graph.graph[*e].is_reference())
         .filter_map(|e| graph.graph.edge_endpoints(e))
         .map(|(a, b)| (graph.node(a).address(), graph.node(b).address()))
         .collect();

@@ -95,10 +95,20 @@ impl Node {
 /// Why one node depends on another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeKind {
-    /// An expression of the node refers to the other (or names it in depends_on).
+    /// An expression of the node refers to the other.
     Reference,
+    /// The node names the other in `depends_on` (a resource's or a module call's).
+    DependsOn,
     /// Everything inside a module depends on the module call's count/for_each being known.
     Expansion,
+}
+
+impl EdgeKind {
+    /// Whether the edge comes from the node's own configuration (a reference or `depends_on`),
+    /// rather than from the module the node sits in.
+    pub fn is_reference(self) -> bool {
+        matches!(self, EdgeKind::Reference | EdgeKind::DependsOn)
+    }
 }
 
 /// A declaration within its module, by position (so that lookups allocate nothing).
@@ -200,6 +210,8 @@ pub fn build(config: &Config) -> (Graph, Diagnostics) {
 /// explicit `depends_on` lists.
 struct Dependencies<'c> {
     exprs: Vec<(&'c Expr, Vec<String>)>,
+    /// The `depends_on` list, whose edges are marked as such.
+    depends_on: Option<&'c Expr>,
     /// Extra edges that do not come from references (a child variable on its module call).
     direct: Vec<(PathId, Decl)>,
     /// Whether `count.index` / `each.*` are available to these expressions.
@@ -256,6 +268,7 @@ impl<'c> Builder<'c> {
                 id,
                 Dependencies {
                     exprs,
+                    depends_on: None,
                     direct: Vec::new(),
                     has_count: false,
                     has_for_each: false,
@@ -287,6 +300,7 @@ impl<'c> Builder<'c> {
                 id,
                 Dependencies {
                     exprs,
+                    depends_on: None,
                     direct: Vec::new(),
                     has_count: false,
                     has_for_each: false,
@@ -304,10 +318,7 @@ impl<'c> Builder<'c> {
                 }),
             );
             let mut exprs = body_exprs(&resource.body, &[]);
-            for e in [&resource.count, &resource.for_each, &resource.depends_on]
-                .into_iter()
-                .flatten()
-            {
+            for e in [&resource.count, &resource.for_each].into_iter().flatten() {
                 exprs.push((e, vec![]));
             }
             let lifecycle = &resource.lifecycle;
@@ -332,6 +343,7 @@ impl<'c> Builder<'c> {
                 id,
                 Dependencies {
                     exprs,
+                    depends_on: resource.depends_on.as_ref(),
                     direct,
                     has_count: resource.count.is_some(),
                     has_for_each: resource.for_each.is_some(),
@@ -356,11 +368,15 @@ impl<'c> Builder<'c> {
                 Decl::Call(call_index),
                 node(NodeKind::ModuleCall(call.name.clone())),
             );
-            let exprs = [&call.count, &call.for_each, &call.depends_on]
+            let exprs = [&call.count, &call.for_each]
                 .into_iter()
                 .flatten()
                 .collect();
-            self.pending.push((call_node, path_id, id, plain(exprs)));
+            let dependencies = Dependencies {
+                depends_on: call.depends_on.as_ref(),
+                ..plain(exprs)
+            };
+            self.pending.push((call_node, path_id, id, dependencies));
             let Some(child) = call.module else { continue };
             if depth >= MAX_MODULE_DEPTH {
                 self.diagnostics.push(
@@ -401,6 +417,7 @@ impl<'c> Builder<'c> {
                     id,
                     Dependencies {
                         exprs: vec![(&input.expr, vec![])],
+                        depends_on: None,
                         direct: vec![(path_id, Decl::Call(call_index))],
                         has_count: call.count.is_some(),
                         has_for_each: call.for_each.is_some(),
@@ -419,9 +436,14 @@ impl<'c> Builder<'c> {
                 self.graph.graph.update_edge(from, to, EdgeKind::Reference);
             }
         }
-        for (expr, bound) in &deps.exprs {
+        let marked = deps
+            .exprs
+            .iter()
+            .map(|(e, b)| (*e, b.as_slice(), EdgeKind::Reference));
+        let depends_on = deps.depends_on.map(|e| (e, &[][..], EdgeKind::DependsOn));
+        for (expr, bound, kind) in marked.chain(depends_on) {
             // A module called N times has the same references N times: find them once.
-            let key: *const Expr = *expr;
+            let key: *const Expr = expr;
             let found_all = match self.references.get(&key) {
                 Some(found) => found.clone(),
                 None => {
@@ -440,7 +462,7 @@ impl<'c> Builder<'c> {
                             let validation_self = to == from
                                 && matches!(self.graph.node(from).kind, NodeKind::Variable(_));
                             if !validation_self {
-                                self.graph.graph.update_edge(from, to, EdgeKind::Reference);
+                                self.graph.graph.update_edge(from, to, kind);
                             }
                         }
                     }
@@ -687,6 +709,7 @@ pub fn undeclared(module: &Module, reference: &Reference, span: &Span) -> Option
 fn plain(exprs: Vec<&Expr>) -> Dependencies<'_> {
     Dependencies {
         exprs: exprs.into_iter().map(|e| (e, vec![])).collect(),
+        depends_on: None,
         direct: Vec::new(),
         has_count: false,
         has_for_each: false,

@@ -4,6 +4,7 @@
 //! [`diff::diff_instance`] with values and gets back an action and its reasons; tests drive it
 //! with tables of cases.
 
+pub mod data_reads;
 pub mod diff;
 pub mod model;
 pub mod planner;

@@ -63,6 +63,9 @@ pub enum Reason {
     DestroyRequested,
     /// Data source arguments are not known until apply.
     ArgumentsUnknown,
+    /// The data source depends on these managed resources, which have changes planned: it is
+    /// read after them.
+    DependsOnPendingChanges { resources: Vec<String> },
 }
 
 /// The planned change of one resource instance.

@@ -3,7 +3,7 @@
 //! is what dependants then see. Instances in state that the configuration no longer produces are
 //! planned for deletion afterwards. No IO: prior values come in, changes go out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::diff::{diff_instance, DiffOptions, IgnoreChanges};
 use super::model::{Action, InstanceChange, Reason};
@@ -76,8 +76,11 @@ pub struct Planner<'p> {
     /// Reads data sources whose arguments are known; without one they are planned as reads.
     reader: Option<&'p dyn DataReader>,
     /// Managed resources (static addresses) with changes planned so far: a data source that
-    /// refers to one is read during apply, after the change.
+    /// depends on one is read during apply, after the change.
     changing: BTreeSet<String>,
+    /// For each data source (static address), the managed resources it depends on
+    /// (`data_reads::read_after`); filled when the walk starts.
+    read_after: HashMap<String, Vec<String>>,
     /// Planning inside an apply walk: changes are settled before dependants are evaluated, so a
     /// data source can always be read when its arguments are known.
     applying: bool,
@@ -102,6 +105,7 @@ impl<'p> Planner<'p> {
             options,
             reader: None,
             changing: BTreeSet::new(),
+            read_after: HashMap::new(),
             applying: false,
             changes: Vec::new(),
             visited: BTreeSet::new(),
@@ -144,9 +148,13 @@ impl<'p> Planner<'p> {
                 .and_then(|e| e.get(a.name))
                 .is_none_or(Value::is_fully_known)
         });
-        let after_changes = !self.applying && self.refers_to_changing(&address, resource);
+        let waits_for = if self.applying {
+            Vec::new()
+        } else {
+            self.changing_dependencies(&address)
+        };
         match self.reader {
-            Some(reader) if arguments_known && !after_changes => {
+            Some(reader) if arguments_known && waits_for.is_empty() => {
                 match reader.read(&*implementation, &configured) {
                     Ok(value) => value,
                     Err(message) => {
@@ -167,7 +175,13 @@ impl<'p> Planner<'p> {
                         action: Action::Read,
                         before: None,
                         after: Some(configured.clone()),
-                        reasons: vec![Reason::ArgumentsUnknown],
+                        reasons: vec![if waits_for.is_empty() {
+                            Reason::ArgumentsUnknown
+                        } else {
+                            Reason::DependsOnPendingChanges {
+                                resources: waits_for,
+                            }
+                        }],
                     },
                     create_before_destroy: false,
                 });
@@ -176,35 +190,16 @@ impl<'p> Planner<'p> {
         }
     }
 
-    /// Whether a data source's arguments (or depends_on) refer to a managed resource with a
-    /// planned change in the same module instance.
-    fn refers_to_changing(&self, address: &InstanceAddress, resource: &Resource) -> bool {
-        let prefix: String = address
-            .module
-            .iter()
-            .map(|(call, _)| format!("module.{call}."))
-            .collect();
-        let mut exprs: Vec<&crate::lang::config::Expr> =
-            crate::graph::body_exprs(&resource.body, &[])
-                .into_iter()
-                .map(|(e, _)| e)
-                .collect();
-        exprs.extend(resource.depends_on.iter());
-        exprs.iter().any(|expr| {
-            crate::lang::reference::references(&expr.expr, &[])
-                .into_iter()
-                .flatten()
-                .any(|found| match found.reference {
-                    crate::lang::reference::Reference::Resource {
-                        mode: ResourceMode::Managed,
-                        type_name,
-                        name,
-                    } => self
-                        .changing
-                        .contains(&format!("{prefix}{type_name}.{name}")),
-                    _ => false,
-                })
-        })
+    /// The managed resources with planned changes that a data source depends on.
+    fn changing_dependencies(&self, address: &InstanceAddress) -> Vec<String> {
+        let data_source = crate::apply::dependencies::static_resource_address(address);
+        self.read_after
+            .get(&data_source)
+            .into_iter()
+            .flatten()
+            .filter(|managed| self.changing.contains(*managed))
+            .cloned()
+            .collect()
     }
 
     /// Plans the deletion of what state has and the configuration no longer produces, and
@@ -337,6 +332,12 @@ impl<'p> Planner<'p> {
 }
 
 impl InstanceHook for Planner<'_> {
+    fn start(&mut self, graph: &crate::graph::Graph) {
+        if !self.applying {
+            self.read_after = crate::plan::data_reads::read_after(graph);
+        }
+    }
+
     fn planned(
         &mut self,
         instance: &ModuleInstance,

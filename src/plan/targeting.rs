@@ -8,7 +8,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::apply::dependencies::static_resource_address;
-use crate::graph::{EdgeKind, Graph, NodeKind};
+use crate::graph::{Graph, NodeKind};
 use crate::state::InstanceAddress;
 
 /// Which instances a targeted plan may change.
@@ -83,7 +83,7 @@ fn reachable(graph: &Graph, start: &BTreeSet<String>, direction: Direction) -> B
             continue;
         }
         for edge in graph.graph.edges_directed(id, direction) {
-            if *edge.weight() != EdgeKind::Reference {
+            if !edge.weight().is_reference() {
                 continue;
             }
             let next = match direction {

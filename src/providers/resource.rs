@@ -290,6 +290,91 @@ pub trait ResourceType: Send + Sync {
     }
 }
 
+/// A resource type whose objects live only in state (`plat_data`, `random_*`): there is nothing
+/// outside plat to read, change or delete, so only creating and importing values is left to the
+/// type. Implement this, and [`ResourceType`] follows.
+pub trait StateOnly: Send + Sync {
+    fn schema(&self) -> &ResourceSchema;
+
+    /// As [`ResourceType::plan`].
+    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        let _ = prior;
+        Ok(proposed)
+    }
+
+    /// The value of a new object.
+    fn create_value<'a>(
+        &'a self,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// The value after an in-place update: by default the planned value with the computed
+    /// attributes kept from before.
+    fn update_value(&self, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
+        Ok(keep_computed(self.schema(), prior, planned))
+    }
+
+    /// The value an import of `id` produces.
+    fn import_value<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>>;
+}
+
+impl<T: StateOnly> ResourceType for T {
+    fn schema(&self) -> &ResourceSchema {
+        StateOnly::schema(self)
+    }
+
+    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        StateOnly::plan(self, prior, proposed)
+    }
+
+    fn create<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        self.create_value(planned)
+    }
+
+    fn reads_outside_state(&self) -> bool {
+        false
+    }
+
+    /// The stored value is the object.
+    fn read<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        current: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move { Ok(Some(complete(StateOnly::schema(self), current, []))) })
+    }
+
+    fn update<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async move { self.update_value(prior, planned) })
+    }
+
+    /// Forgetting the value is all a delete does.
+    fn delete<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        _current: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn import<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        self.import_value(id)
+    }
+}
+
 /// Reads a resource value's attributes, looking through sensitive marks and applying schema
 /// defaults to nulls.
 pub struct Attrs<'a> {

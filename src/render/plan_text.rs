@@ -128,6 +128,11 @@ fn headline(change: &InstanceChange) -> String {
                 .to_string(),
         ),
         Reason::DestroyRequested => Some("will be destroyed".to_string()),
+        Reason::DependsOnPendingChanges { resources } => Some(format!(
+            "will be read during apply\n  # (it depends on {}, which {} changes pending)",
+            resources.join(", "),
+            if resources.len() == 1 { "has" } else { "have" }
+        )),
         Reason::ReplaceTriggeredBy { address } => Some(format!(
             "will be replaced, because {address} changes (replace_triggered_by)"
         )),

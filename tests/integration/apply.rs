@@ -760,3 +760,96 @@ fn data_sources_are_read_when_their_arguments_are_known() {
     let (code, _, err) = run(&root, &["destroy", "stack", "--auto-approve"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Which data sources wait for a changing resource (Terraform's rule): a direct reference to it,
+/// a `depends_on` that leads to it through anything, or a module call's `depends_on`. A
+/// reference that only passes through a local is read at plan time when its value is known.
+#[test]
+fn data_sources_wait_for_the_changes_they_depend_on() {
+    let root = scratch("data-source-waits");
+    std::fs::create_dir_all(root.join("stack/reader")).expect("mkdir");
+    std::fs::write(root.join("stack/settings.txt"), "from disk").expect("write");
+    std::fs::write(
+        root.join("stack/reader/main.hcl"),
+        "data \"local_file\" \"inside\" {\n  filename = \"${path.root}/settings.txt\"\n}\n",
+    )
+    .expect("write");
+    let stack = |input: &str| {
+        format!(
+            r#"variable "input" {{
+  default = "{input}"
+}}
+
+resource "plat_data" "src" {{
+  input = var.input
+}}
+
+resource "plat_data" "other" {{
+  input = "unchanged"
+}}
+
+locals {{
+  src_id     = plat_data.src.id
+  settings   = "${{path.module}}/settings.txt"
+}}
+
+data "local_file" "direct" {{
+  filename = "${{path.module}}/${{substr(plat_data.src.id, 0, 0)}}settings.txt"
+}}
+
+data "local_file" "depends_on_resource" {{
+  filename   = local.settings
+  depends_on = [plat_data.src]
+}}
+
+data "local_file" "depends_on_local" {{
+  filename   = local.settings
+  depends_on = [local.src_id]
+}}
+
+data "local_file" "through_local" {{
+  filename = "${{path.module}}/${{substr(local.src_id, 0, 0)}}settings.txt"
+}}
+
+data "local_file" "depends_on_unchanged" {{
+  filename   = local.settings
+  depends_on = [plat_data.other]
+}}
+
+module "reader" {{
+  source     = "./reader"
+  depends_on = [plat_data.src]
+}}
+"#
+        )
+    };
+    std::fs::write(root.join("stack/main.hcl"), stack("one")).expect("write");
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(root.join("stack/main.hcl"), stack("two")).expect("write");
+    let (code, out, err) = run(&root, &["plan", "stack"]);
+    assert_eq!(code, 0, "{err}");
+    let deferred: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("# "))
+        .filter_map(|l| l.strip_suffix(" will be read during apply"))
+        .collect();
+    assert_eq!(
+        deferred,
+        [
+            "data.local_file.depends_on_local",
+            "data.local_file.depends_on_resource",
+            "data.local_file.direct",
+            "module.reader.data.local_file.inside",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("# (it depends on plat_data.src, which has changes pending)"),
+        "{out}"
+    );
+    let (code, out, err) = run(&root, &["apply", "stack", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = run(&root, &["plan", "stack", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "nothing waits once nothing changes: {out}");
+}

@@ -6,7 +6,7 @@
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 use crate::providers::resource::{
-    complete, keep_computed, unknown, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
+    complete, keep_computed, unknown, Attrs, BoxFuture, ProviderError, StateOnly,
 };
 use crate::providers::schema::{AttributeSchema, ResourceSchema};
 
@@ -54,7 +54,7 @@ fn schema() -> ResourceSchema {
     }
 }
 
-impl ResourceType for PlatData {
+impl StateOnly for PlatData {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
     }
@@ -72,9 +72,8 @@ impl ResourceType for PlatData {
         ))
     }
 
-    fn create<'a>(
+    fn create_value<'a>(
         &'a self,
-        _ctx: &'a OpContext,
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
@@ -88,44 +87,13 @@ impl ResourceType for PlatData {
         })
     }
 
-    fn reads_outside_state(&self) -> bool {
-        false
+    fn update_value(&self, prior: &Value, planned: &Value) -> Result<Value, ProviderError> {
+        let output = Attrs::new(&self.schema, planned).raw("input").clone();
+        let value = keep_computed(&self.schema, prior, planned);
+        Ok(complete(&self.schema, &value, [("output", output)]))
     }
 
-    fn read<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move { Ok(Some(complete(&self.schema, current, []))) })
-    }
-
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        prior: &'a Value,
-        planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            let output = Attrs::new(&self.schema, planned).raw("input").clone();
-            let value = keep_computed(&self.schema, prior, planned);
-            Ok(complete(&self.schema, &value, [("output", output)]))
-        })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _current: &'a Value,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn import<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+    fn import_value<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             Ok(complete(
                 &self.schema,
@@ -140,6 +108,7 @@ impl ResourceType for PlatData {
 mod tests {
     use super::*;
     use crate::providers::resource::testing::{assert_complete, attr, config, text};
+    use crate::providers::resource::{OpContext, ResourceType};
     use std::collections::BTreeMap;
 
     fn object(entries: &[(&str, Value)]) -> Value {
@@ -153,7 +122,7 @@ mod tests {
 
     #[tokio::test]
     async fn round_trip() {
-        let r = PlatData::new();
+        let r: Box<dyn ResourceType> = Box::new(PlatData::new());
         let ctx = OpContext::new();
         let input = object(&[("a", Value::from(1.0)), ("s", Value::from("x").sensitive())]);
         let planned = r
@@ -191,7 +160,7 @@ mod tests {
 
     #[test]
     fn unknown_input_plans_unknown_output() {
-        let r = PlatData::new();
+        let r: Box<dyn ResourceType> = Box::new(PlatData::new());
         let input = object(&[("a", Value::unknown())]);
         let planned = r
             .plan(None, config(r.schema(), &[("input", input)]))

@@ -9,9 +9,7 @@ use base64::Engine;
 use super::{plan_random, random_bytes};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
-use crate::providers::resource::{
-    complete, keep_computed, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
-};
+use crate::providers::resource::{complete, Attrs, BoxFuture, ProviderError, StateOnly};
 use crate::providers::schema::{AttributeSchema, ResourceSchema};
 
 pub struct RandomId {
@@ -95,7 +93,7 @@ fn decimal(bytes: &[u8]) -> String {
     digits.iter().rev().map(|d| char::from(*d)).collect()
 }
 
-impl ResourceType for RandomId {
+impl StateOnly for RandomId {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
     }
@@ -106,9 +104,8 @@ impl ResourceType for RandomId {
         })
     }
 
-    fn create<'a>(
+    fn create_value<'a>(
         &'a self,
-        _ctx: &'a OpContext,
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
@@ -119,42 +116,9 @@ impl ResourceType for RandomId {
         })
     }
 
-    fn reads_outside_state(&self) -> bool {
-        false
-    }
-
-    fn read<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move { Ok(Some(complete(&self.schema, current, []))) })
-    }
-
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        prior: &'a Value,
-        planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move { Ok(keep_computed(&self.schema, prior, planned)) })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _current: &'a Value,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(async { Ok(()) })
-    }
-
     /// Imports existing bytes: the id is their URL-safe base64 (`b64_url` without prefix),
     /// optionally preceded by `PREFIX,`.
-    fn import<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+    fn import_value<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let (prefix, encoded) = match id.split_once(',') {
                 Some((prefix, encoded)) => (Some(prefix), encoded),
@@ -178,6 +142,7 @@ impl ResourceType for RandomId {
 mod tests {
     use super::*;
     use crate::providers::resource::testing::{assert_complete, attr, config, text};
+    use crate::providers::resource::{OpContext, ResourceType};
 
     #[test]
     fn encodings_match_terraform() {
@@ -212,7 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn round_trip_and_stability() {
-        let r = RandomId::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomId::new());
         let ctx = OpContext::new();
         let cfg = config(
             r.schema(),
@@ -249,7 +214,7 @@ mod tests {
 
     #[test]
     fn byte_length_is_validated_and_keepers_force_new() {
-        let r = RandomId::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomId::new());
         let err = r
             .plan(
                 None,

@@ -4,9 +4,7 @@
 use super::{plan_random, Charset};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
-use crate::providers::resource::{
-    complete, keep_computed, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
-};
+use crate::providers::resource::{complete, Attrs, BoxFuture, ProviderError, StateOnly};
 use crate::providers::schema::{AttributeSchema, ResourceSchema};
 
 /// Terraform's random provider hashes with Go's default cost.
@@ -54,7 +52,7 @@ fn schema() -> ResourceSchema {
     }
 }
 
-impl ResourceType for RandomPassword {
+impl StateOnly for RandomPassword {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
     }
@@ -65,9 +63,8 @@ impl ResourceType for RandomPassword {
         })
     }
 
-    fn create<'a>(
+    fn create_value<'a>(
         &'a self,
-        _ctx: &'a OpContext,
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
@@ -77,41 +74,8 @@ impl ResourceType for RandomPassword {
         })
     }
 
-    fn reads_outside_state(&self) -> bool {
-        false
-    }
-
-    fn read<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move { Ok(Some(complete(&self.schema, current, []))) })
-    }
-
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        prior: &'a Value,
-        planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move { Ok(keep_computed(&self.schema, prior, planned)) })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _current: &'a Value,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(async { Ok(()) })
-    }
-
     /// Imports an existing password: the id is the password itself.
-    fn import<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+    fn import_value<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             if id.is_empty() {
                 return Err(ProviderError::validation(
@@ -130,10 +94,11 @@ impl ResourceType for RandomPassword {
 mod tests {
     use super::*;
     use crate::providers::resource::testing::{assert_complete, attr, config, text};
+    use crate::providers::resource::{OpContext, ResourceType};
 
     #[tokio::test]
     async fn round_trip_is_sensitive_and_stable() {
-        let r = RandomPassword::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomPassword::new());
         let ctx = OpContext::new();
         let cfg = config(
             r.schema(),
@@ -174,7 +139,7 @@ mod tests {
 
     #[test]
     fn keepers_and_arguments_force_a_new_password() {
-        let r = RandomPassword::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomPassword::new());
         for a in r.schema().attributes.iter().filter(|a| a.settable()) {
             assert!(a.force_new, "{}", a.name);
         }

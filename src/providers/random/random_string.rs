@@ -3,9 +3,7 @@
 use super::{plan_random, Charset};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
-use crate::providers::resource::{
-    complete, keep_computed, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
-};
+use crate::providers::resource::{complete, Attrs, BoxFuture, ProviderError, StateOnly};
 use crate::providers::schema::{AttributeSchema, ResourceSchema};
 
 pub struct RandomString {
@@ -35,7 +33,7 @@ fn schema() -> ResourceSchema {
     }
 }
 
-impl ResourceType for RandomString {
+impl StateOnly for RandomString {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
     }
@@ -46,9 +44,8 @@ impl ResourceType for RandomString {
         })
     }
 
-    fn create<'a>(
+    fn create_value<'a>(
         &'a self,
-        _ctx: &'a OpContext,
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
@@ -64,41 +61,8 @@ impl ResourceType for RandomString {
         })
     }
 
-    fn reads_outside_state(&self) -> bool {
-        false
-    }
-
-    fn read<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move { Ok(Some(complete(&self.schema, current, []))) })
-    }
-
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        prior: &'a Value,
-        planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move { Ok(keep_computed(&self.schema, prior, planned)) })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _current: &'a Value,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(async { Ok(()) })
-    }
-
     /// Imports an existing string: the id is the string itself.
-    fn import<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+    fn import_value<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             if id.is_empty() {
                 return Err(ProviderError::validation(
@@ -118,10 +82,11 @@ impl ResourceType for RandomString {
 mod tests {
     use super::*;
     use crate::providers::resource::testing::{assert_complete, attr, config, text};
+    use crate::providers::resource::{OpContext, ResourceType};
 
     #[tokio::test]
     async fn round_trip_and_stability() {
-        let r = RandomString::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomString::new());
         let ctx = OpContext::new();
         let cfg = config(r.schema(), &[("length", Value::from(16.0))]);
         let planned = r.plan(None, cfg.clone()).unwrap();
@@ -147,7 +112,7 @@ mod tests {
 
     #[test]
     fn every_argument_forces_a_new_value() {
-        let r = RandomString::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomString::new());
         for a in r.schema().attributes.iter().filter(|a| a.settable()) {
             assert!(a.force_new, "{}", a.name);
         }
@@ -156,7 +121,7 @@ mod tests {
 
     #[test]
     fn plan_validates_known_arguments_only() {
-        let r = RandomString::new();
+        let r: Box<dyn ResourceType> = Box::new(RandomString::new());
         let err = r
             .plan(None, config(r.schema(), &[("length", Value::from(0.0))]))
             .unwrap_err();
