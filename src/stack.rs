@@ -1,6 +1,7 @@
 //! Analysing a stack: load → variable values → graph → expansion, collecting every diagnostic.
 //! Commands (`validate`, `console`, `graph`, and later `plan`) start from an [`Analysis`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::expand::inputs::{self, VarSources};
@@ -10,6 +11,7 @@ use crate::lang::config::Config;
 use crate::lang::diagnostics::Diagnostics;
 use crate::lang::load;
 use crate::lang::source::SourceMap;
+use crate::lang::value::Value;
 
 /// Everything known about a stack without talking to a cloud.
 pub struct Analysis {
@@ -135,6 +137,34 @@ pub fn evaluate(
         expanded,
         diagnostics,
     }
+}
+
+/// The evaluated root `provider` blocks of providers that take configuration (by `name` or
+/// `name.alias`), for configuring them before refresh. Errors in them are reported by the full
+/// evaluation later; here they leave the configuration unknown.
+pub fn provider_configs(loaded: &Loaded, request: &AnalysisRequest) -> BTreeMap<String, Value> {
+    let registry = crate::providers::registry();
+    let configurable = loaded
+        .config
+        .root()
+        .providers
+        .iter()
+        .any(|p| registry.configurer(&p.name).is_some());
+    if !configurable {
+        return BTreeMap::new();
+    }
+    let mut sources = loaded.sources.clone();
+    let (given, _) = inputs::collect(loaded.config.root(), &request.vars, &mut sources);
+    let (graph, _) = graph::build(&loaded.config);
+    if graph.evaluation_order().is_err() {
+        return BTreeMap::new();
+    }
+    let options = Options {
+        env: request.env.clone(),
+        allow_missing_variables: request.allow_missing_variables,
+    };
+    let (expanded, _) = expand::expand_providers(&loaded.config, &graph, &given, &options);
+    expanded.providers
 }
 
 /// Phase timings on standard error when `PLAT_TIMINGS` is set: where a slow run spends its time.

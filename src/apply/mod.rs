@@ -11,6 +11,7 @@
 
 pub mod dependencies;
 
+use crate::providers::configured::ProviderSet;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,6 +50,8 @@ struct Shared {
     interrupted: Arc<AtomicBool>,
     performed: AtomicUsize,
     slots: tokio::sync::Semaphore,
+    /// The run's configured providers, by the name state records.
+    providers: ProviderSet,
 }
 
 /// How one operation ended.
@@ -106,6 +109,7 @@ impl Executor {
         state: State,
         progress: Progress,
         parallelism: usize,
+        providers: ProviderSet,
     ) -> Executor {
         let interrupted = Arc::new(AtomicBool::new(false));
         watch_interrupts(&runtime, interrupted.clone(), progress.clone());
@@ -119,6 +123,7 @@ impl Executor {
                 interrupted,
                 performed: AtomicUsize::new(0),
                 slots: tokio::sync::Semaphore::new(parallelism.max(1)),
+                providers,
             }),
             pending: BTreeMap::new(),
         }
@@ -335,12 +340,23 @@ struct Operation<'o> {
 }
 
 impl Operation<'_> {
-    fn context(&self) -> OpContext {
+    async fn context(&self) -> Result<OpContext, String> {
         let progress = self.shared.progress.clone();
         let address = self.planned.address.to_string();
-        OpContext::new()
-            .with_progress(Arc::new(move |line| progress(format!("{address}: {line}"))))
+        let provider = self
+            .shared
+            .providers
+            .handle(&self.planned.provider)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(OpContext::new()
+            .with_progress(Arc::new({
+                let address = address.clone();
+                move |line| progress(format!("{address}: {line}"))
+            }))
             .with_cancellation(self.shared.interrupted.clone())
+            .with_provider(provider)
+            .with_address(address))
     }
 
     fn progress(&self, line: String) {
@@ -409,12 +425,12 @@ impl Operation<'_> {
 
     async fn create(&self) -> Result<Option<Value>, String> {
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
+        let ctx = self.context().await?;
         let seq = self.intent(
             journal::Action::Create,
-            self.implementation.identity(&after),
+            self.implementation.identity(&ctx, &after),
         )?;
         let verbs = ("Creating...", "Creation complete", "create failed");
-        let ctx = self.context();
         self.record_written(seq, verbs, self.implementation.create(&ctx, &after))
             .await
     }
@@ -422,12 +438,12 @@ impl Operation<'_> {
     async fn update(&self) -> Result<Option<Value>, String> {
         let before = self.planned.change.before.clone().unwrap_or(Value::Null);
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
+        let ctx = self.context().await?;
         let seq = self.intent(
             journal::Action::Update,
-            self.implementation.identity(&before),
+            self.implementation.identity(&ctx, &before),
         )?;
         let verbs = ("Modifying...", "Modifications complete", "update failed");
-        let ctx = self.context();
         self.record_written(
             seq,
             verbs,
@@ -484,13 +500,13 @@ impl Operation<'_> {
         let Some(before) = self.planned.change.before.clone() else {
             return Ok(());
         };
+        let ctx = self.context().await?;
         let seq = self.intent(
             journal::Action::Delete,
-            self.implementation.identity(&before),
+            self.implementation.identity(&ctx, &before),
         )?;
         self.progress(format!("{address}: Destroying..."));
         let started = Instant::now();
-        let ctx = self.context();
         match self.implementation.delete(&ctx, &before).await {
             Ok(()) => {
                 let kept = if forget {

@@ -117,23 +117,23 @@ fn import(args: &ImportArgs) -> Result<String, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let ctx = OpContext::new();
+    let providers = crate::ops::plan::providers(&loaded, &request);
+    let provider_key = crate::plan::planner::resource_provider(resource);
+    let import = async {
+        let handle = providers.handle(&provider_key).await?;
+        let ctx = OpContext::new()
+            .with_provider(handle)
+            .with_address(address.to_string());
+        implementation.import(&ctx, &args.id).await
+    };
     let value = runtime
-        .block_on(implementation.import(&ctx, &args.id))
+        .block_on(import)
         .map_err(|e| format!("importing {address} with ID {}: {e}", args.id))?;
     let (attributes, sensitive) =
         crate::state::model::attributes_from_value(&value).map_err(|e| e.to_string())?;
-    let provider = match &resource.provider {
-        Some(p) => p
-            .alias
-            .as_ref()
-            .map(|a| format!("{}.{a}", p.name))
-            .unwrap_or_else(|| p.name.clone()),
-        None => resource.provider_name().to_string(),
-    };
     state.set_instance(
         &address,
-        &provider,
+        &provider_key,
         InstanceState::new(attributes, sensitive),
     );
     backend.write(&mut state).map_err(|e| e.to_string())?;

@@ -30,6 +30,10 @@ pub struct Cli {
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// At the end, print on standard error how many API calls each cloud operation made
+    /// (retries counted apart).
+    #[arg(long, global = true)]
+    pub stats: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -128,5 +132,14 @@ pub fn run() -> ExitCode {
         Command::Version(args) => version::run(&args, &printer),
         Command::Completions(args) => completions::run(&args),
     };
+    if cli.stats {
+        let lines = crate::providers::registry().stats();
+        if lines.is_empty() {
+            printer.errln("No cloud API calls were made.");
+        }
+        for line in lines {
+            printer.errln(&line);
+        }
+    }
     ExitCode::from(code)
 }

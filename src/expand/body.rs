@@ -77,7 +77,7 @@ pub fn evaluate_resource(
         );
     }
     let provider = resource.provider_name();
-    if registry.provider(provider).is_some() {
+    if registry.provider(provider).is_some() && !UNCHECKED_PROVIDERS.contains(&provider) {
         let names = registry.type_names(resource.mode);
         let mut d = Diagnostic::error(
             codes::UNKNOWN_RESOURCE_TYPE,
@@ -104,7 +104,11 @@ pub fn evaluate_resource(
         diagnostics.push(d);
     } else if !UNCHECKED_PROVIDERS.contains(&provider) {
         let mut known: Vec<&str> = registry.provider_names();
-        known.extend(UNCHECKED_PROVIDERS);
+        known.extend(
+            UNCHECKED_PROVIDERS
+                .iter()
+                .filter(|p| registry.provider(p).is_none()),
+        );
         let mut d = Diagnostic::error(
             codes::UNKNOWN_PROVIDER,
             format!(
@@ -130,6 +134,33 @@ pub fn evaluate_resource(
         },
         diagnostics,
     )
+}
+
+/// Evaluates a `provider` block against its provider's configuration schema (or, for a provider
+/// without one, evaluates its expressions unchecked and returns null).
+pub fn evaluate_provider(
+    evaluator: &mut Evaluator,
+    provider: &crate::lang::config::Provider,
+) -> (Value, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let Some(configure) = registry().configurer(&provider.name) else {
+        evaluate_unchecked(evaluator, &provider.body, &mut diagnostics);
+        return (Value::Null, diagnostics);
+    };
+    let schema = configure.schema();
+    let shape = Shape {
+        attributes: &schema.attributes,
+        blocks: &schema.blocks,
+        what: format!("provider {}", provider.name),
+    };
+    let value = evaluate_checked(
+        evaluator,
+        &provider.body,
+        &shape,
+        &provider.span,
+        &mut diagnostics,
+    );
+    (value, diagnostics)
 }
 
 fn kind_word(resource: &Resource) -> &'static str {

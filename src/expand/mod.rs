@@ -162,6 +162,8 @@ pub struct Options {
 #[derive(Debug)]
 pub struct Expanded {
     pub scopes: HashMap<ModuleInstance, ScopeValues>,
+    /// Evaluated `provider` blocks of the root module, by `name` or `name.alias`.
+    pub providers: BTreeMap<String, Value>,
     root_dir: PathBuf,
     env: String,
 }
@@ -240,6 +242,49 @@ pub fn expand(
     options: &Options,
     hook: &mut dyn InstanceHook,
 ) -> (Expanded, Diagnostics) {
+    expand_nodes(config, graph, given, options, hook, None)
+}
+
+/// Expands only the root `provider` blocks and what they depend on: the provider
+/// configurations a run needs before it can refresh.
+pub fn expand_providers(
+    config: &Config,
+    graph: &Graph,
+    given: &BTreeMap<String, GivenValue>,
+    options: &Options,
+) -> (Expanded, Diagnostics) {
+    let mut needed = std::collections::HashSet::new();
+    let mut stack: Vec<petgraph::graph::NodeIndex> = graph
+        .graph
+        .node_indices()
+        .filter(|id| {
+            let node = graph.node(*id);
+            node.path.is_empty() && matches!(node.kind, NodeKind::Provider { .. })
+        })
+        .collect();
+    while let Some(id) = stack.pop() {
+        if needed.insert(id) {
+            stack.extend(graph.graph.neighbors(id));
+        }
+    }
+    expand_nodes(
+        config,
+        graph,
+        given,
+        options,
+        &mut KeepConfigured,
+        Some(&needed),
+    )
+}
+
+fn expand_nodes(
+    config: &Config,
+    graph: &Graph,
+    given: &BTreeMap<String, GivenValue>,
+    options: &Options,
+    hook: &mut dyn InstanceHook,
+    only: Option<&std::collections::HashSet<petgraph::graph::NodeIndex>>,
+) -> (Expanded, Diagnostics) {
     let root_dir = config.root().dir.clone();
     let mut walk = Walk {
         config,
@@ -247,6 +292,7 @@ pub fn expand(
         options,
         expanded: Expanded {
             scopes: HashMap::new(),
+            providers: BTreeMap::new(),
             root_dir,
             env: options.env.clone(),
         },
@@ -263,6 +309,9 @@ pub fn expand(
     // With cycles (reported by the graph builder) nothing can be evaluated in order.
     if let Ok(order) = graph.evaluation_order() {
         for id in order {
+            if only.is_some_and(|only| !only.contains(id)) {
+                continue;
+            }
             let node = graph.node(*id);
             walk.settle_dependencies(graph, *id);
             walk.visit(&node.path, node.module, &node.kind);
@@ -356,8 +405,18 @@ impl<'a> Walk<'a> {
                         .iter()
                         .find(|p| &p.name == name && &p.alias == alias)
                     {
-                        for attr in &provider.body.attributes {
-                            self.eval(module, &instance, &attr.expr, None, None);
+                        let resolver = self.resolver(module, &instance, None, None);
+                        let mut evaluator = Evaluator::new(&resolver, &self.functions);
+                        let (value, diagnostics) =
+                            body::evaluate_provider(&mut evaluator, provider);
+                        drop(resolver);
+                        self.diagnostics.extend(diagnostics);
+                        if path.is_empty() {
+                            let key = match alias {
+                                Some(alias) => format!("{name}.{alias}"),
+                                None => name.clone(),
+                            };
+                            self.expanded.providers.insert(key, value);
                         }
                     }
                 }

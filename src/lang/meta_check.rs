@@ -238,7 +238,11 @@ fn check_provider_name(provider: &crate::lang::config::Provider, diagnostics: &m
         return;
     }
     let mut names: Vec<&str> = registry.provider_names();
-    names.extend(crate::providers::UNCHECKED_PROVIDERS);
+    names.extend(
+        crate::providers::UNCHECKED_PROVIDERS
+            .iter()
+            .filter(|p| registry.provider(p).is_none()),
+    );
     let mut d = Diagnostic::error(
         codes::UNKNOWN_PROVIDER,
         format!("plat has no provider \"{}\"", provider.name),

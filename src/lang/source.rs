@@ -21,7 +21,7 @@ impl Span {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// The path as shown to the user (relative to the working directory when possible).
@@ -57,7 +57,7 @@ impl SourceFile {
 }
 
 /// All files read during a run. Files are only appended, so `FileId`s stay valid.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::plan::{
-    inputs_fingerprint, load_prior, state_basis, PlanError, PlanRequest, RuntimeReader,
+    inputs_fingerprint, load_prior, providers, state_basis, PlanError, PlanRequest, RuntimeReader,
 };
 use super::state_location::locate;
 use crate::apply::{ApplyHook, Executor, Progress};
@@ -37,10 +37,12 @@ pub fn apply(
     let (loaded, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
-    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh, true)?;
+    let providers = providers(&loaded, &request.analysis);
+    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh, true, &providers)?;
     let basis_state = state_basis(&state);
 
-    let reader = RuntimeReader::new()?;
+    let reader = RuntimeReader::new(&providers)?;
+    reader.prepare(&loaded)?;
     let mut planner = Planner::new(&prior, &request.options).with_reader(&reader);
     let plan = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
@@ -77,7 +79,14 @@ pub fn apply(
         .build()
         .map_err(PlanError::Runtime)?;
     let journal = Journal::open_append(&paths).map_err(|e| PlanError::Journal(e.to_string()))?;
-    let executor = Executor::new(runtime, journal, state, progress, request.parallelism);
+    let executor = Executor::new(
+        runtime,
+        journal,
+        state,
+        progress,
+        request.parallelism,
+        providers.fresh(),
+    );
     let mut hook = ApplyHook::new(
         Planner::new(&prior, &request.options)
             .with_reader(&reader)
@@ -149,10 +158,11 @@ pub fn refresh_state(
     request: &PlanRequest,
     confirm: &mut dyn FnMut(&[super::plan::Drift]) -> bool,
 ) -> Result<Option<usize>, PlanError> {
-    let (_, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
+    let (loaded, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths);
-    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true, true)?;
+    let providers = providers(&loaded, &request.analysis);
+    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true, true, &providers)?;
     if !confirm(&drift) {
         return Ok(None);
     }

@@ -11,6 +11,7 @@ use super::state_location::locate;
 use crate::lang::config::ResourceMode;
 use crate::plan::planner::{PlanOptions, PlannedInstance, Planner, PriorInstance, PriorInstances};
 use crate::plan::targeting::TargetFilter;
+use crate::providers::configured::{ProviderSet, Scope};
 use crate::providers::registry;
 use crate::providers::resource::{OpContext, ProviderError};
 use crate::stack::{evaluate, Analysis, AnalysisRequest};
@@ -52,6 +53,8 @@ pub enum PlanError {
         address: String,
         error: ProviderError,
     },
+    #[error("{0}")]
+    Provider(ProviderError),
     #[error("cannot start the worker threads: {0}")]
     Runtime(std::io::Error),
     #[error("{0}")]
@@ -97,17 +100,30 @@ pub fn inputs_fingerprint(analysis: &Analysis, request: &PlanRequest) -> String 
     crate::plan::saved::fingerprint(files, &request.analysis.vars.cli, &env)
 }
 
+/// The run's providers: the stack's evaluated `provider` blocks, configured on first use.
+pub fn providers(loaded: &crate::stack::Loaded, request: &AnalysisRequest) -> ProviderSet {
+    ProviderSet::new(
+        crate::stack::provider_configs(loaded, request),
+        Scope {
+            stack: super::state_location::stack_name(&request.stack_dir),
+            env: request.env.clone(),
+        },
+    )
+}
+
 pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     let (loaded, paths) = locate(&request.analysis, request.state_dir.as_deref())?;
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
+    let providers = providers(&loaded, &request.analysis);
     // Plan needs the values only: the state document's attributes are freed as they convert.
-    let (state, prior, drift) = load_prior(&paths, &backend, request.refresh, false)?;
+    let (state, prior, drift) = load_prior(&paths, &backend, request.refresh, false, &providers)?;
     let state_basis = state_basis(&state);
     // The state document is no longer needed once its instances are values: free it now, before
     // evaluation allocates (it is the larger of the two).
     drop(state);
-    let reader = RuntimeReader::new()?;
+    let reader = RuntimeReader::new(&providers)?;
+    reader.prepare(&loaded)?;
     let mut planner = Planner::new(&prior, &request.options).with_reader(&reader);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
@@ -136,15 +152,18 @@ pub fn load_prior(
     backend: &LocalBackend,
     refresh_first: bool,
     keep_state: bool,
+    providers: &ProviderSet,
 ) -> Result<(State, PriorInstances, Vec<Drift>), PlanError> {
-    if let Some(recovery) = super::recover::recover(paths, backend).map_err(PlanError::Recovery)? {
+    if let Some(recovery) =
+        super::recover::recover(paths, backend, providers.fresh()).map_err(PlanError::Recovery)?
+    {
         report_recovery(&recovery);
     }
     let mut state = backend.read()?.unwrap_or_else(State::new);
     let mut prior = prior_instances(&mut state, !keep_state)?;
     let mut drift = Vec::new();
     if refresh_first && !prior.is_empty() {
-        (prior, drift) = refresh(prior)?;
+        (prior, drift) = refresh(prior, providers.fresh())?;
     }
     Ok((state, prior, drift))
 }
@@ -210,6 +229,7 @@ fn prior_instances(
 /// leaves the prior state (and will be planned for creation again).
 fn refresh(
     prior: BTreeMap<InstanceAddress, PriorInstance>,
+    providers: ProviderSet,
 ) -> Result<(PriorInstances, Vec<Drift>), PlanError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -219,16 +239,34 @@ fn refresh(
         let mut reads = tokio::task::JoinSet::new();
         let mut refreshed = BTreeMap::new();
         let mut drift = Vec::new();
+        // Types that read in batches: one group per type and provider configuration.
+        let mut batches: BTreeMap<(String, String), Vec<(InstanceAddress, PriorInstance)>> =
+            BTreeMap::new();
         for (address, instance) in prior {
             let implementation = registry().implementation(address.mode, &address.type_name);
             match (address.mode, implementation) {
                 (ResourceMode::Managed, Some(implementation))
                     if implementation.reads_outside_state() =>
                 {
+                    if implementation.reads_in_batches() {
+                        batches
+                            .entry((address.type_name.clone(), instance.provider.clone()))
+                            .or_default()
+                            .push((address, instance));
+                        continue;
+                    }
+                    let providers = providers.clone();
                     reads.spawn(async move {
-                        let ctx = OpContext::new();
-                        let result = implementation.read(&ctx, &instance.value).await;
-                        (address, instance, result)
+                        let result = match providers.handle(&instance.provider).await {
+                            Ok(handle) => {
+                                let ctx = OpContext::new()
+                                    .with_provider(handle)
+                                    .with_address(address.to_string());
+                                implementation.read(&ctx, &instance.value).await
+                            }
+                            Err(e) => Err(e),
+                        };
+                        vec![(address, instance, result)]
                     });
                 }
                 // Nothing to ask: keep what state says.
@@ -237,32 +275,62 @@ fn refresh(
                 }
             }
         }
-        while let Some(joined) = reads.join_next().await {
-            let Ok((address, mut instance, result)) = joined else {
+        for ((type_name, provider), members) in batches {
+            let Some(implementation) = registry().implementation(ResourceMode::Managed, &type_name)
+            else {
                 continue;
             };
-            match result {
-                Ok(Some(value)) => {
-                    if value.known_eq(&instance.value) != Some(true) {
-                        drift.push(Drift {
-                            address: address.clone(),
-                            before: instance.value.clone(),
-                            after: Some(value.clone()),
-                        });
+            let providers = providers.clone();
+            reads.spawn(async move {
+                let results = match providers.handle(&provider).await {
+                    Ok(handle) => {
+                        let ctx = OpContext::new().with_provider(handle);
+                        let values: Vec<_> = members.iter().map(|(_, i)| i.value.clone()).collect();
+                        implementation.read_many(&ctx, &values).await
                     }
-                    instance.value = value;
-                    refreshed.insert(address, instance);
-                }
-                Ok(None) | Err(ProviderError::NotFound) => drift.push(Drift {
-                    address,
-                    before: instance.value,
-                    after: None,
-                }),
-                Err(error) => {
-                    return Err(PlanError::Refresh {
-                        address: address.to_string(),
-                        error,
-                    })
+                    Err(e) => {
+                        let message = e.to_string();
+                        members
+                            .iter()
+                            .map(|_| Err(ProviderError::Other(message.clone())))
+                            .collect()
+                    }
+                };
+                members
+                    .into_iter()
+                    .zip(results)
+                    .map(|((address, instance), result)| (address, instance, result))
+                    .collect::<Vec<_>>()
+            });
+        }
+        while let Some(joined) = reads.join_next().await {
+            let Ok(results) = joined else {
+                continue;
+            };
+            for (address, mut instance, result) in results {
+                match result {
+                    Ok(Some(value)) => {
+                        if value.known_eq(&instance.value) != Some(true) {
+                            drift.push(Drift {
+                                address: address.clone(),
+                                before: instance.value.clone(),
+                                after: Some(value.clone()),
+                            });
+                        }
+                        instance.value = value;
+                        refreshed.insert(address, instance);
+                    }
+                    Ok(None) | Err(ProviderError::NotFound) => drift.push(Drift {
+                        address,
+                        before: instance.value,
+                        after: None,
+                    }),
+                    Err(error) => {
+                        return Err(PlanError::Refresh {
+                            address: address.to_string(),
+                            error,
+                        })
+                    }
                 }
             }
         }
@@ -283,15 +351,41 @@ pub struct Drift {
 /// Reads data sources on a runtime of its own, for the planner.
 pub struct RuntimeReader {
     runtime: tokio::runtime::Runtime,
+    providers: ProviderSet,
 }
 
 impl RuntimeReader {
-    pub fn new() -> Result<RuntimeReader, PlanError> {
+    pub fn new(providers: &ProviderSet) -> Result<RuntimeReader, PlanError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(PlanError::Runtime)?;
-        Ok(RuntimeReader { runtime })
+        Ok(RuntimeReader {
+            runtime,
+            providers: providers.fresh(),
+        })
+    }
+}
+
+impl RuntimeReader {
+    /// Configures every provider the configuration's resources use (see
+    /// [`ProviderSet::prepare`]).
+    pub fn prepare(&self, loaded: &crate::stack::Loaded) -> Result<(), PlanError> {
+        let registry = registry();
+        let used: std::collections::BTreeSet<String> = loaded
+            .config
+            .modules
+            .iter()
+            .flat_map(|m| m.resources.values())
+            .filter(|r| {
+                registry.configurer(r.provider_name()).is_some()
+                    && registry.implementation(r.mode, &r.type_name).is_some()
+            })
+            .map(crate::plan::planner::resource_provider)
+            .collect();
+        self.runtime
+            .block_on(self.providers.prepare(used))
+            .map_err(PlanError::Provider)
     }
 }
 
@@ -299,10 +393,15 @@ impl crate::plan::planner::DataReader for RuntimeReader {
     fn read(
         &self,
         implementation: &dyn crate::providers::resource::ResourceType,
+        provider: &str,
         config: &crate::lang::value::Value,
     ) -> Result<crate::lang::value::Value, String> {
-        let ctx = OpContext::new();
-        match self.runtime.block_on(implementation.read(&ctx, config)) {
+        let read = async {
+            let handle = self.providers.handle(provider).await?;
+            let ctx = OpContext::new().with_provider(handle);
+            implementation.read(&ctx, config).await
+        };
+        match self.runtime.block_on(read) {
             Ok(Some(value)) => Ok(value),
             Ok(None) | Err(ProviderError::NotFound) => Err("the data source found nothing".into()),
             Err(e) => Err(e.to_string()),

@@ -5,6 +5,7 @@
 //! twice.
 
 use crate::lang::config::ResourceMode;
+use crate::providers::configured::ProviderSet;
 use crate::providers::registry;
 use crate::providers::resource::OpContext;
 use crate::state::journal::{fold, pending_intents, Action};
@@ -22,7 +23,11 @@ pub struct Recovery {
 }
 
 /// Recovers from an interrupted apply, if its journal is there; the caller holds the lock.
-pub fn recover(paths: &StatePaths, backend: &LocalBackend) -> Result<Option<Recovery>, String> {
+pub fn recover(
+    paths: &StatePaths,
+    backend: &LocalBackend,
+    providers: ProviderSet,
+) -> Result<Option<Recovery>, String> {
     if !paths.journal.exists() {
         return Ok(None);
     }
@@ -45,9 +50,15 @@ pub fn recover(paths: &StatePaths, backend: &LocalBackend) -> Result<Option<Reco
         let implementation = registry().implementation(address.mode, &address.type_name);
         let found = match (&intent.identity, implementation, address.mode) {
             (Some(identity), Some(implementation), ResourceMode::Managed) => {
-                let ctx = OpContext::new();
+                let find = async {
+                    let handle = providers.handle(&intent.provider).await?;
+                    let ctx = OpContext::new()
+                        .with_provider(handle)
+                        .with_address(shown.as_str());
+                    implementation.find(&ctx, identity).await
+                };
                 runtime
-                    .block_on(implementation.find(&ctx, identity))
+                    .block_on(find)
                     .map_err(|e| format!("recovering {shown}: asking the provider whether it exists failed: {e}; run the command again once the provider is reachable"))?
             }
             // Without an identity the object lived only in state: the interrupted operation

@@ -66,6 +66,7 @@ pub trait DataReader {
     fn read(
         &self,
         implementation: &dyn crate::providers::resource::ResourceType,
+        provider: &str,
         config: &Value,
     ) -> Result<Value, String>;
 }
@@ -141,6 +142,20 @@ impl<'p> Planner<'p> {
         ) else {
             return configured;
         };
+        // An optional-computed argument the block does not set is the data source's to fill:
+        // it is null in what the read is given, not an unknown that would defer the read.
+        let configured = match configured {
+            Value::Object(mut entries) => {
+                for a in &schema.attributes {
+                    let set = resource.body.attributes.iter().any(|b| b.name == a.name);
+                    if a.presence == crate::providers::schema::Presence::OptionalComputed && !set {
+                        entries.insert(a.name.to_owned(), Value::Null);
+                    }
+                }
+                Value::Object(entries)
+            }
+            other => other,
+        };
         let arguments_known = schema.attributes.iter().filter(|a| a.settable()).all(|a| {
             configured
                 .peel()
@@ -155,7 +170,7 @@ impl<'p> Planner<'p> {
         };
         match self.reader {
             Some(reader) if arguments_known && waits_for.is_empty() => {
-                match reader.read(&*implementation, &configured) {
+                match reader.read(&*implementation, &resource_provider(resource), &configured) {
                     Ok(value) => value,
                     Err(message) => {
                         diagnostics.push(
@@ -247,11 +262,18 @@ impl<'p> Planner<'p> {
             diagnostics.push(
                 Diagnostic::error(
                     codes::PROVIDER_UNAVAILABLE,
-                    format!(
-                        "{address}: plat cannot plan {} yet: provider \"{}\" is not built in",
-                        resource.type_name,
-                        resource.provider_name()
-                    ),
+                    match registry.provider(resource.provider_name()) {
+                        Some(_) => format!(
+                            "{address}: plat cannot plan {} yet: provider \"{}\" does not have this type yet",
+                            resource.type_name,
+                            resource.provider_name()
+                        ),
+                        None => format!(
+                            "{address}: plat cannot plan {} yet: provider \"{}\" is not built in",
+                            resource.type_name,
+                            resource.provider_name()
+                        ),
+                    },
                 )
                 .at(resource.span.clone())
                 .help("plat validate checks this stack; planning it needs a later plat with this provider"),
@@ -374,7 +396,7 @@ impl InstanceHook for Planner<'_> {
 }
 
 /// The provider configuration of a resource: `NAME` or `NAME.ALIAS`.
-fn resource_provider(resource: &Resource) -> String {
+pub fn resource_provider(resource: &Resource) -> String {
     match &resource.provider {
         Some(p) => match &p.alias {
             Some(alias) => format!("{}.{alias}", p.name),

@@ -4,7 +4,9 @@
 //! next to its implementation of [`resource::ResourceType`]; the registry holds the
 //! implementations and derives every schema from them.
 
+pub mod aws;
 pub mod builtin;
+pub mod configured;
 pub mod local;
 pub mod random;
 pub mod resource;
@@ -15,12 +17,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::lang::config::ResourceMode;
+use configured::Configure;
 use resource::ResourceType;
 use schema::{ProviderSchema, ResourceSchema};
 
-/// Providers whose resource types plat accepts but does not check yet, because their schemas are
-/// not compiled in. Resources of these providers are evaluated, but their attributes are not
-/// checked and everything they compute is unknown.
+/// Providers whose resource types plat accepts even when their schemas are not compiled in yet
+/// (some of `aws` is; the rest comes later). Resources of such types are evaluated, but their
+/// attributes are not checked, everything they compute is unknown, and plan refuses them.
 pub const UNCHECKED_PROVIDERS: &[&str] = &["aws", "openstack", "helm", "kubernetes", "k3s", "tls"];
 
 /// Diagnostic code for a provider plat does not have (a provider block or a resource type's prefix).
@@ -31,12 +34,15 @@ pub struct Provider {
     pub name: &'static str,
     pub resources: Vec<Arc<dyn ResourceType>>,
     pub data_sources: Vec<Arc<dyn ResourceType>>,
+    /// How a `provider` block configures it; `None` for providers that take no configuration.
+    pub configure: Option<Arc<dyn Configure>>,
 }
 
 pub struct Registry {
     /// Schemas of each provider, derived from the implementations.
     providers: Vec<ProviderSchema>,
     implementations: Vec<Arc<dyn ResourceType>>,
+    configurers: HashMap<&'static str, Arc<dyn Configure>>,
     /// Index into `implementations` by mode and type name.
     index: HashMap<(ResourceMode, &'static str), usize>,
 }
@@ -46,7 +52,11 @@ impl Registry {
         let mut implementations = Vec::new();
         let mut index = HashMap::new();
         let mut schemas = Vec::with_capacity(providers.len());
+        let mut configurers = HashMap::new();
         for provider in providers {
+            if let Some(configure) = provider.configure {
+                configurers.insert(provider.name, configure);
+            }
             let mut derive = |mode, types: Vec<Arc<dyn ResourceType>>| {
                 let mut schemas = Vec::with_capacity(types.len());
                 for implementation in types {
@@ -68,8 +78,24 @@ impl Registry {
         Registry {
             providers: schemas,
             implementations,
+            configurers,
             index,
         }
+    }
+
+    /// What every configured provider reports about the run so far (API calls), for `--stats`.
+    pub fn stats(&self) -> Vec<String> {
+        let mut names: Vec<&&str> = self.configurers.keys().collect();
+        names.sort();
+        names
+            .into_iter()
+            .flat_map(|name| self.configurers[*name].stats())
+            .collect()
+    }
+
+    /// How a provider is configured, if it takes configuration.
+    pub fn configurer(&self, name: &str) -> Option<Arc<dyn Configure>> {
+        self.configurers.get(name).cloned()
     }
 
     pub fn provider(&self, name: &str) -> Option<&ProviderSchema> {
@@ -115,6 +141,7 @@ pub fn registry() -> &'static Registry {
         Registry::new(vec![
             builtin::provider(),
             random::provider(),
+            aws::provider(),
             local::provider(),
             time::provider(),
         ])
@@ -143,7 +170,7 @@ mod tests {
         }
         assert_eq!(
             registry.provider_names(),
-            vec!["plat", "random", "local", "time"]
+            vec!["plat", "random", "aws", "local", "time"]
         );
         assert!(registry
             .provider("random")

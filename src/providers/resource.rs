@@ -35,7 +35,16 @@ pub struct OpContext {
     pub progress: Arc<dyn Fn(String) + Send + Sync>,
     /// How often long waits call `progress`.
     pub heartbeat: Duration,
+    /// The configured provider the operation goes through (clients, region, ownership tags);
+    /// `None` for providers that need no configuration.
+    pub provider: Option<ProviderHandle>,
+    /// The address of the instance operated on (`module.net.aws_vpc.main`), for ownership tags
+    /// and messages; `None` for data source reads.
+    pub address: Option<Arc<str>>,
 }
+
+/// A configured provider, as its resource types downcast it (see [`OpContext::provider`]).
+pub type ProviderHandle = Arc<dyn std::any::Any + Send + Sync>;
 
 impl OpContext {
     /// No deadline, not cancelled, progress discarded, heartbeats every 10 s.
@@ -45,7 +54,33 @@ impl OpContext {
             cancelled: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(|_| {}),
             heartbeat: DEFAULT_HEARTBEAT,
+            provider: None,
+            address: None,
         }
+    }
+
+    pub fn with_provider(mut self, provider: Option<ProviderHandle>) -> OpContext {
+        self.provider = provider;
+        self
+    }
+
+    pub fn with_address(mut self, address: impl Into<Arc<str>>) -> OpContext {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// The configured provider of type `T`; an error if the run did not configure one (a bug in
+    /// plat, not in the stack).
+    pub fn provider<T: 'static>(&self) -> Result<&T, ProviderError> {
+        self.provider
+            .as_deref()
+            .and_then(|p| p.downcast_ref::<T>())
+            .ok_or_else(|| {
+                ProviderError::other(format!(
+                    "no {} configuration was set up for this operation",
+                    std::any::type_name::<T>()
+                ))
+            })
     }
 
     pub fn with_deadline(mut self, deadline: Instant) -> OpContext {
@@ -252,6 +287,30 @@ pub trait ResourceType: Send + Sync {
         current: &'a Value,
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>>;
 
+    /// Whether refresh should read this type's objects together through [`read_many`]
+    /// (one listing call per page instead of one call per object).
+    ///
+    /// [`read_many`]: ResourceType::read_many
+    fn reads_in_batches(&self) -> bool {
+        false
+    }
+
+    /// Refresh of several objects of this type through one configured provider: one result per
+    /// value, in order. The default reads them one by one.
+    fn read_many<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a [Value],
+    ) -> BoxFuture<'a, Vec<Result<Option<Value>, ProviderError>>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(current.len());
+            for value in current {
+                out.push(self.read(ctx, value).await);
+            }
+            out
+        })
+    }
+
     fn update<'a>(
         &'a self,
         ctx: &'a OpContext,
@@ -273,9 +332,9 @@ pub trait ResourceType: Send + Sync {
 
     /// A stable identity, known before create, by which the object can be found again after a
     /// crash (deterministic name, client token, ownership tags). None: the object lives only in
-    /// state, so a lost create is simply redone.
-    fn identity(&self, planned: &Value) -> Option<serde_json::Value> {
-        let _ = planned;
+    /// state, so a lost create is simply redone. `ctx` carries the address and the provider.
+    fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
+        let _ = (ctx, planned);
         None
     }
 
@@ -287,6 +346,68 @@ pub trait ResourceType: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         let _ = (ctx, identity);
         Box::pin(async { Ok(None) })
+    }
+}
+
+/// A data source: all it does is read. Wrap it in [`Data`] to register it.
+pub trait DataSource: Send + Sync {
+    fn schema(&self) -> &ResourceSchema;
+
+    /// Reads what the arguments in `config` select; `None` when nothing matches.
+    fn read<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        config: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>>;
+}
+
+/// A [`DataSource`] as the engine sees it: reads only; the managed operations refuse.
+pub struct Data<T>(pub T);
+
+impl<T: DataSource> ResourceType for Data<T> {
+    fn schema(&self) -> &ResourceSchema {
+        self.0.schema()
+    }
+
+    fn create<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async { Err(ProviderError::other("a data source is only read")) })
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        self.0.read(ctx, current)
+    }
+
+    fn update<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        _prior: &'a Value,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async { Err(ProviderError::other("a data source is only read")) })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        _current: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn import<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        _id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async { Err(ProviderError::other("data sources cannot be imported")) })
     }
 }
 
@@ -478,6 +599,69 @@ impl<'a> Attrs<'a> {
             ));
         }
         Ok(Some(n as usize))
+    }
+}
+
+impl<'a> Attrs<'a> {
+    /// A map of strings (`tags`); null is empty.
+    pub fn string_map(&self, name: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+        match self.get(name) {
+            Value::Null => Ok(BTreeMap::new()),
+            Value::Unknown(_) => Err(not_known(name)),
+            value => {
+                let entries = value.as_entries().ok_or_else(|| {
+                    ProviderError::validation(
+                        name,
+                        format!("must be a map of strings, not {}", value.kind_name()),
+                    )
+                })?;
+                entries
+                    .iter()
+                    .map(|(k, v)| match v.peel() {
+                        Value::String(s) => Ok((k.clone(), s.clone())),
+                        Value::Unknown(_) => Err(not_known(name)),
+                        other => other
+                            .to_template_string()
+                            .map(|s| (k.clone(), s))
+                            .ok_or_else(|| {
+                                ProviderError::validation(name, format!("\"{k}\" must be a string"))
+                            }),
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// A list or set of strings; null is empty.
+    pub fn strings(&self, name: &str) -> Result<Vec<String>, ProviderError> {
+        match self.get(name) {
+            Value::Null => Ok(Vec::new()),
+            Value::Unknown(_) => Err(not_known(name)),
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => items
+                .iter()
+                .map(|v| match v.peel() {
+                    Value::String(s) => Ok(s.clone()),
+                    Value::Unknown(_) => Err(not_known(name)),
+                    other => Err(ProviderError::validation(
+                        name,
+                        format!("must hold strings, not {}", other.kind_name()),
+                    )),
+                })
+                .collect(),
+            other => Err(ProviderError::validation(
+                name,
+                format!("must be a list of strings, not {}", other.kind_name()),
+            )),
+        }
+    }
+
+    /// The blocks (or object elements) of a nested block or list attribute, as values.
+    pub fn blocks(&self, name: &str) -> Vec<&'a Value> {
+        match self.get(name) {
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => items.iter().collect(),
+            Value::Object(_) | Value::Map(_) => vec![self.get(name)],
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -291,7 +291,7 @@ fn recovery_adopts_an_object_whose_result_was_lost() {
     let implementation = plat::providers::registry()
         .implementation(plat::lang::config::ResourceMode::Managed, "local_file")
         .expect("local_file");
-    let identity = implementation.identity(&value);
+    let identity = implementation.identity(&plat::providers::resource::OpContext::new(), &value);
     assert!(identity.is_some(), "a file can be found again");
     state.remove_instance(&address);
     backend.write(&mut state).expect("write");

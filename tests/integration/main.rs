@@ -1,6 +1,7 @@
 //! plat's integration tests: one binary, one module per area.
 
 mod apply;
+mod aws;
 mod cli;
 mod conformance;
 mod diagnostics;

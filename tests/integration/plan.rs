@@ -163,9 +163,13 @@ fn plan_fails_at_once_when_the_state_is_locked() {
 fn plan_of_a_provider_not_built_in_says_so() {
     let fixture = Fixture::new(
         "plan-aws",
-        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n",
+        "resource \"helm_release\" \"r\" {\n  name = \"x\"\n}\n\nresource \"aws_eks_cluster\" \"c\" {\n  name = \"x\"\n}\n",
     );
     let (code, _, err) = fixture.plan(&[]);
     assert_eq!(code, 1);
-    assert!(err.contains("provider \"aws\" is not built in"), "{err}");
+    assert!(err.contains("provider \"helm\" is not built in"), "{err}");
+    assert!(
+        err.contains("aws_eks_cluster.c: plat cannot plan aws_eks_cluster yet: provider \"aws\" does not have this type yet"),
+        "{err}"
+    );
 }

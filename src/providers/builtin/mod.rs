@@ -11,5 +11,6 @@ pub fn provider() -> Provider {
         name: "plat",
         resources: vec![Arc::new(plat_data::PlatData::new())],
         data_sources: Vec::new(),
+        configure: None,
     }
 }

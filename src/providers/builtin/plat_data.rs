@@ -155,7 +155,7 @@ mod tests {
         r.delete(&ctx, &updated).await.unwrap();
         let imported = r.import(&ctx, "abc").await.unwrap();
         assert_eq!(text(&imported, "id"), "abc");
-        assert!(r.identity(&planned).is_none());
+        assert!(r.identity(&OpContext::new(), &planned).is_none());
     }
 
     #[test]

@@ -393,7 +393,7 @@ impl ResourceType for LocalFile {
     }
 
     /// The path, the content's hash and the arguments `find` needs to rebuild the value.
-    fn identity(&self, planned: &Value) -> Option<serde_json::Value> {
+    fn identity(&self, _ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
         let attrs = Attrs::new(&self.schema, planned);
         let desired = Desired::from_attrs(&attrs).ok()?;
         Some(serde_json::json!({
@@ -583,7 +583,7 @@ mod tests {
             ],
         );
         let planned = r.plan(None, cfg).unwrap();
-        let identity = r.identity(&planned).unwrap();
+        let identity = r.identity(&OpContext::new(), &planned).unwrap();
         assert_eq!(
             r.find(&ctx, &identity).await.unwrap(),
             None,

@@ -12,5 +12,6 @@ pub fn provider() -> Provider {
         name: "local",
         resources: vec![Arc::new(local_file::LocalFile::new())],
         data_sources: vec![Arc::new(local_file_data::LocalFileData::new())],
+        configure: None,
     }
 }

@@ -25,6 +25,7 @@ pub fn provider() -> Provider {
             Arc::new(random_string::RandomString::new()),
         ],
         data_sources: Vec::new(),
+        configure: None,
     }
 }
 

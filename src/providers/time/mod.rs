@@ -11,5 +11,6 @@ pub fn provider() -> Provider {
         name: "time",
         resources: vec![Arc::new(time_sleep::TimeSleep::new())],
         data_sources: Vec::new(),
+        configure: None,
     }
 }

@@ -1,0 +1,43 @@
+//! The AWS provider: resources and data sources through the official `aws-sdk-*` crates.
+//!
+//! `config.rs` turns the `provider "aws"` block into an [`handle::Aws`] (credentials, region,
+//! endpoints, default tags, a client per service); `errors.rs` maps SDK errors to plat's typed
+//! errors; `retry.rs` holds the waits and the create-once rule; `tags.rs` the `tags`/`tags_all`
+//! semantics and ownership tags. One file per resource type or data source.
+
+pub mod config;
+pub mod data_availability_zones;
+pub mod data_caller_identity;
+pub mod data_partition;
+pub mod data_region;
+pub mod errors;
+pub mod handle;
+pub mod retry;
+pub mod tags;
+pub mod vpc;
+
+use std::sync::{Arc, OnceLock};
+
+use super::resource::Data;
+use super::Provider;
+use handle::CallLog;
+
+/// The API calls of every AWS provider configuration in this process.
+pub fn calls() -> Arc<CallLog> {
+    static CALLS: OnceLock<Arc<CallLog>> = OnceLock::new();
+    CALLS.get_or_init(Arc::default).clone()
+}
+
+pub fn provider() -> Provider {
+    Provider {
+        name: "aws",
+        resources: vec![Arc::new(vpc::AwsVpc::new())],
+        data_sources: vec![
+            Arc::new(Data(data_availability_zones::AvailabilityZones::new())),
+            Arc::new(Data(data_caller_identity::CallerIdentity::new())),
+            Arc::new(Data(data_partition::Partition::new())),
+            Arc::new(Data(data_region::RegionData::new())),
+        ],
+        configure: Some(Arc::new(config::AwsConfigure::new(calls()))),
+    }
+}

@@ -1,0 +1,148 @@
+//! `tags` and `tags_all` as every taggable AWS resource has them (Terraform's semantics), and the
+//! conversions to and from each service's tag shapes.
+//!
+//! `tags` is what the configuration sets; `tags_all` adds the provider's `default_tags`. plat's
+//! ownership tags are written on every create and update but never shown in either.
+
+use std::collections::BTreeMap;
+
+use super::handle::Aws;
+use crate::lang::types::Type;
+use crate::lang::value::Value;
+use crate::providers::resource::{Attrs, ProviderError};
+use crate::providers::schema::{AttributeSchema, ResourceSchema};
+
+pub fn attributes() -> [AttributeSchema; 2] {
+    [
+        AttributeSchema::optional("tags", Type::Map(Box::new(Type::String)))
+            .describe("Tags of the object (merged with the provider's default_tags)."),
+        AttributeSchema::computed("tags_all", Type::Map(Box::new(Type::String)))
+            .describe("Every tag: default_tags and tags."),
+    ]
+}
+
+pub fn map_value(tags: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::string(v.clone())))
+            .collect(),
+    )
+}
+
+/// `tags` as configured or stored (null and empty are the same).
+pub fn configured(
+    schema: &ResourceSchema,
+    value: &Value,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    Attrs::new(schema, value).string_map("tags")
+}
+
+/// The plan-time `tags_all`: kept from before when `tags` did not change, otherwise known after
+/// apply (the provider's default tags are merged in then).
+pub fn plan_tags_all(schema: &ResourceSchema, prior: Option<&Value>, proposed: &Value) -> Value {
+    if let Some(prior) = prior {
+        let before = Attrs::new(schema, prior).get("tags");
+        let after = Attrs::new(schema, proposed).get("tags");
+        let empty = |v: &Value| v.is_null() || v.as_entries().is_some_and(|e| e.is_empty());
+        if before.known_eq(after) == Some(true) || (empty(before) && empty(after)) {
+            return Attrs::new(schema, prior).raw("tags_all").clone();
+        }
+    }
+    Value::Unknown(Type::Map(Box::new(Type::String)))
+}
+
+/// `(tags, tags_all)` values from the tags an object carries; `configured` keeps `tags` as
+/// the configuration wrote it when the object carries exactly that (so null stays null).
+pub fn read_values(
+    aws: &Aws,
+    carried: impl IntoIterator<Item = (String, String)>,
+    configured: &Value,
+) -> (Value, Value) {
+    let visible = Aws::visible_tags(carried);
+    let own = aws.own_tags(&visible);
+    let tags = if own.is_empty() && configured.is_null() {
+        Value::Null
+    } else {
+        map_value(&own)
+    };
+    (tags, map_value(&visible))
+}
+
+pub fn ec2_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_ec2::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub fn ec2_pairs(tags: &[aws_sdk_ec2::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or("").to_owned())))
+        .collect()
+}
+
+/// `TagSpecifications` for a create call: every tag of the new object, ownership tags included.
+pub fn ec2_specification(
+    aws: &Aws,
+    resource_type: aws_sdk_ec2::types::ResourceType,
+    own: &BTreeMap<String, String>,
+    address: Option<&str>,
+) -> aws_sdk_ec2::types::TagSpecification {
+    aws_sdk_ec2::types::TagSpecification::builder()
+        .resource_type(resource_type)
+        .set_tags(Some(ec2_tags(&aws.all_tags(own, address))))
+        .build()
+}
+
+/// Brings an EC2 object's tags from `before` to `after` (ownership tags are left alone).
+pub async fn ec2_update(
+    aws: &Aws,
+    id: &str,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+    address: Option<&str>,
+) -> Result<(), ProviderError> {
+    let wanted = aws.all_tags(after, address);
+    let had = aws.all_tags(before, address);
+    let removed: Vec<aws_sdk_ec2::types::Tag> = had
+        .keys()
+        .filter(|k| !wanted.contains_key(*k))
+        .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
+        .collect();
+    let changed: BTreeMap<String, String> = wanted
+        .iter()
+        .filter(|(k, v)| had.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !removed.is_empty() {
+        aws.ec2()
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| super::errors::classify(aws, e, "ec2:DeleteTags", id))?;
+    }
+    if !changed.is_empty() {
+        aws.ec2()
+            .create_tags()
+            .resources(id)
+            .set_tags(Some(ec2_tags(&changed)))
+            .send()
+            .await
+            .map_err(|e| super::errors::classify(aws, e, "ec2:CreateTags", id))?;
+    }
+    Ok(())
+}
+
+/// EC2 filters that find the object plat created for `address` in this stack and environment.
+pub fn ec2_ownership_filters(aws: &Aws, address: &str) -> Vec<aws_sdk_ec2::types::Filter> {
+    aws.ownership_tags(address)
+        .into_iter()
+        .map(|(k, v)| {
+            aws_sdk_ec2::types::Filter::builder()
+                .name(format!("tag:{k}"))
+                .values(v)
+                .build()
+        })
+        .collect()
+}
