@@ -322,6 +322,18 @@ impl<'p> Planner<'p> {
                 }
             }
         }
+        // The provider may find an update to be no change at all (a policy document written
+        // differently but meaning the same).
+        if change.action == Action::Update
+            && matches!((&change.after, &prior_value), (Some(after), Some(before)) if after.known_eq(before) == Some(true))
+        {
+            change = crate::plan::model::InstanceChange {
+                action: Action::NoOp,
+                before: None,
+                after: None,
+                reasons: Vec::new(),
+            };
+        }
         let destroys = change.action == Action::Delete || change.action.is_replace();
         if destroys && literal_bool(&resource.lifecycle.prevent_destroy) {
             diagnostics.push(

@@ -5,6 +5,7 @@
 //! errors; `retry.rs` holds the waits and the create-once rule; `tags.rs` the `tags`/`tags_all`
 //! semantics and ownership tags. One file per resource type or data source.
 
+pub mod batch;
 pub mod config;
 pub mod data_availability_zones;
 pub mod data_caller_identity;
@@ -12,7 +13,11 @@ pub mod data_partition;
 pub mod data_region;
 pub mod errors;
 pub mod handle;
+pub mod iam_role;
+pub mod internet_gateway;
+pub mod policy;
 pub mod retry;
+pub mod subnet;
 pub mod tags;
 pub mod vpc;
 
@@ -31,7 +36,12 @@ pub fn calls() -> Arc<CallLog> {
 pub fn provider() -> Provider {
     Provider {
         name: "aws",
-        resources: vec![Arc::new(vpc::AwsVpc::new())],
+        resources: vec![
+            Arc::new(iam_role::AwsIamRole::new()),
+            Arc::new(internet_gateway::AwsInternetGateway::new()),
+            Arc::new(subnet::AwsSubnet::new()),
+            Arc::new(vpc::AwsVpc::new()),
+        ],
         data_sources: vec![
             Arc::new(Data(data_availability_zones::AvailabilityZones::new())),
             Arc::new(Data(data_caller_identity::CallerIdentity::new())),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Vpc};
 
+use super::batch::id_of;
 use super::errors::classify;
 use super::handle::Aws;
 use super::{retry, tags};
@@ -302,12 +303,6 @@ impl Default for AwsVpc {
     fn default() -> Self {
         AwsVpc::new()
     }
-}
-
-fn id_of(schema: &ResourceSchema, value: &Value) -> Result<String, ProviderError> {
-    Attrs::new(schema, value)
-        .string("id")?
-        .ok_or_else(|| ProviderError::other("the VPC has no id in state"))
 }
 
 fn address(ctx: &OpContext) -> Option<&str> {

@@ -25,8 +25,9 @@ pub enum Fault {
     ResetAfter,
     /// The response comes this much later.
     Delay(Duration),
-    /// An AWS NotFound error with this code (e.g. `InvalidVpcID.NotFound`).
-    NotFound(&'static str),
+    /// An AWS client error (HTTP 400) with this code (e.g. `InvalidVpcID.NotFound`,
+    /// `DependencyViolation`); moto never sees the request.
+    Error(&'static str),
     /// Moto's response body with `from` replaced by `to`.
     Rewrite { from: String, to: String },
 }
@@ -278,7 +279,7 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
             });
         let forwarded = !matches!(
             fault,
-            Some(Fault::Throttle | Fault::ServerError | Fault::ResetBefore | Fault::NotFound(_))
+            Some(Fault::Throttle | Fault::ServerError | Fault::ResetBefore | Fault::Error(_))
         );
         shared.seen.push((op.clone(), forwarded));
         fault
@@ -292,7 +293,12 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
             "InternalError",
             "We encountered an internal error. Please try again.",
         )),
-        Some(Fault::NotFound(code)) => Some(error_response(&service, 400, code, "does not exist")),
+        Some(Fault::Error(code)) => Some(error_response(
+            &service,
+            400,
+            code,
+            "injected by the fault proxy",
+        )),
         Some(Fault::ResetBefore) => None,
         Some(Fault::ResetAfter) => {
             let _ = forward(&request, upstream);

@@ -70,7 +70,7 @@ fn apply_under_faults_creates_nothing_twice() {
         2,
     );
     // Then, for a moment, EC2 does not know the new VPC (eventual consistency).
-    proxy.inject("DescribeVpcs", Fault::NotFound("InvalidVpcID.NotFound"), 1);
+    proxy.inject("DescribeVpcs", Fault::Error("InvalidVpcID.NotFound"), 1);
     let (code, out, err) = run(
         &proxy.endpoint(),
         &root,

@@ -3,7 +3,9 @@
 
 mod fault_proxy;
 mod faults;
+mod iam;
 mod moto;
+mod network;
 mod vpc;
 
 use std::path::Path;
