@@ -181,8 +181,20 @@ impl PhaseTimer {
 
     fn phase(&mut self, name: &str) {
         if let Some(last) = self.last {
+            // Peak and current resident memory so far (Linux), to see which phase sets the peak.
+            let memory = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .map(|status| {
+                    status
+                        .lines()
+                        .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+                        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
             eprintln!(
-                "timing: {name} {:.1} ms",
+                "timing: {name} {:.1} ms ({memory} kB)",
                 last.elapsed().as_secs_f64() * 1000.0
             );
             self.last = Some(std::time::Instant::now());

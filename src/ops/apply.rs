@@ -43,7 +43,8 @@ pub fn apply(
 
     let reader = RuntimeReader::new(&providers)?;
     reader.prepare(&loaded)?;
-    let mut planner = Planner::new(&prior, &request.options).with_reader(&reader);
+    // The plan pass takes its own copy: the apply walk plans again from the same instances.
+    let mut planner = Planner::new(prior.clone(), &request.options).with_reader(&reader);
     let plan = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
@@ -88,7 +89,7 @@ pub fn apply(
         providers.fresh(),
     );
     let mut hook = ApplyHook::new(
-        Planner::new(&prior, &request.options)
+        Planner::new(prior, &request.options)
             .with_reader(&reader)
             .applying(),
         executor,

@@ -66,8 +66,6 @@ pub struct PlanOutcome {
     pub analysis: Analysis,
     pub changes: Vec<PlannedInstance>,
     pub state_path: PathBuf,
-    /// The instances the plan was made against (kept so that callers decide when to free them).
-    pub prior: BTreeMap<InstanceAddress, PriorInstance>,
     pub basis: PlanBasis,
     /// Objects that changed outside plat (shown apart from the planned changes).
     pub drift: Vec<Drift>,
@@ -124,7 +122,7 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     drop(state);
     let reader = RuntimeReader::new(&providers)?;
     reader.prepare(&loaded)?;
-    let mut planner = Planner::new(&prior, &request.options).with_reader(&reader);
+    let mut planner = Planner::new(prior, &request.options).with_reader(&reader);
     let analysis = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
@@ -139,7 +137,6 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
         analysis,
         changes,
         state_path: paths.state.clone(),
-        prior,
         basis,
         drift,
     })

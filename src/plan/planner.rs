@@ -72,7 +72,9 @@ pub trait DataReader {
 }
 
 pub struct Planner<'p> {
-    prior: &'p BTreeMap<InstanceAddress, PriorInstance>,
+    /// Prior instances not planned yet: each is taken out when its instance is planned, so its
+    /// value moves into the plan instead of being copied; what is left at the end is deleted.
+    prior: BTreeMap<InstanceAddress, PriorInstance>,
     options: &'p PlanOptions,
     /// Reads data sources whose arguments are known; without one they are planned as reads.
     reader: Option<&'p dyn DataReader>,
@@ -86,19 +88,18 @@ pub struct Planner<'p> {
     /// data source can always be read when its arguments are known.
     applying: bool,
     pub changes: Vec<PlannedInstance>,
-    visited: BTreeSet<InstanceAddress>,
     /// Resources (without instance keys) that the configuration still declares.
     declared: BTreeSet<String>,
 }
 
 impl<'p> Planner<'p> {
-    /// Every prior instance.
-    pub fn prior_instances(&self) -> &'p BTreeMap<InstanceAddress, PriorInstance> {
-        self.prior
+    /// The prior instances not planned (yet).
+    pub fn prior_instances(&self) -> &BTreeMap<InstanceAddress, PriorInstance> {
+        &self.prior
     }
 
     pub fn new(
-        prior: &'p BTreeMap<InstanceAddress, PriorInstance>,
+        prior: BTreeMap<InstanceAddress, PriorInstance>,
         options: &'p PlanOptions,
     ) -> Planner<'p> {
         Planner {
@@ -109,7 +110,6 @@ impl<'p> Planner<'p> {
             read_after: HashMap::new(),
             applying: false,
             changes: Vec::new(),
-            visited: BTreeSet::new(),
             declared: BTreeSet::new(),
         }
     }
@@ -220,10 +220,7 @@ impl<'p> Planner<'p> {
     /// Plans the deletion of what state has and the configuration no longer produces, and
     /// returns every change in address order.
     pub fn finish(mut self) -> Vec<PlannedInstance> {
-        for (address, prior) in self.prior {
-            if self.visited.contains(address) {
-                continue;
-            }
+        for (address, prior) in std::mem::take(&mut self.prior) {
             let reason = if self.options.destroy {
                 Reason::DestroyRequested
             } else if self.declared.contains(&address.resource_address()) {
@@ -236,7 +233,7 @@ impl<'p> Planner<'p> {
                 provider: prior.provider.clone(),
                 change: InstanceChange {
                     action: Action::Delete,
-                    before: Some(prior.value.clone()),
+                    before: Some(prior.value),
                     after: None,
                     reasons: vec![reason],
                 },
@@ -280,14 +277,15 @@ impl<'p> Planner<'p> {
             );
             return configured;
         };
-        let prior = self.prior.get(&address);
-        let prior_value = prior.map(|p| conform(&p.value, schema));
+        let prior = self.prior.remove(&address);
+        let tainted = prior.as_ref().is_some_and(|p| p.tainted);
+        let prior_value = prior.map(|p| conform(p.value, schema));
         let create_before_destroy = literal_bool(&resource.lifecycle.create_before_destroy);
         let options = DiffOptions {
             create_before_destroy,
             ignore_changes: ignore_changes(resource),
             replace_requested: self.options.replace.contains(&address.to_string()),
-            tainted: prior.is_some_and(|p| p.tainted),
+            tainted,
             absent_reason: None,
         };
         let config = if self.options.destroy {
@@ -399,8 +397,9 @@ impl InstanceHook for Planner<'_> {
             return configured;
         }
         self.declared.insert(address.resource_address());
-        self.visited.insert(address.clone());
         if resource.mode == ResourceMode::Data {
+            // A data source is read again, never kept from state.
+            self.prior.remove(&address);
             return self.plan_data(address, resource, configured, diagnostics);
         }
         self.plan_instance(address, resource, configured, diagnostics)
@@ -420,18 +419,38 @@ pub fn resource_provider(resource: &Resource) -> String {
 
 /// State keeps JSON shapes (lists as tuples, maps as objects); the schema's types make them
 /// comparable with configured values again (a set stays a set).
-fn conform(value: &Value, schema: &ResourceSchema) -> Value {
-    let (value, marked) = value.clone().unmark();
+fn conform(value: Value, schema: &ResourceSchema) -> Value {
+    let (value, marked) = value.unmark();
     let Value::Object(mut attrs) = value else {
         return value.mark_if(marked);
     };
     for attribute in &schema.attributes {
-        if let Some(v) = attrs.remove(attribute.name) {
-            let converted = convert(v.clone(), &attribute.ty).unwrap_or(v);
-            attrs.insert(attribute.name.to_string(), converted);
+        if let Some(v) = attrs.get_mut(attribute.name) {
+            // Conversion only changes shapes that differ from the type (a tuple for a set);
+            // values already of the type are kept as they are, without a copy.
+            if needs_conversion(v, &attribute.ty) {
+                let taken = std::mem::replace(v, Value::Null);
+                *v = match convert(taken.clone(), &attribute.ty) {
+                    Ok(converted) => converted,
+                    Err(_) => taken,
+                };
+            }
         }
     }
     Value::Object(attrs).mark_if(marked)
+}
+
+/// Whether a stored value's shape differs from what the attribute's type makes of it.
+fn needs_conversion(value: &Value, ty: &crate::lang::types::Type) -> bool {
+    use crate::lang::types::Type;
+    !matches!(
+        (value.peel(), ty),
+        (_, Type::Any)
+            | (Value::Null | Value::Unknown(_), _)
+            | (Value::String(_), Type::String)
+            | (Value::Number(_), Type::Number)
+            | (Value::Bool(_), Type::Bool)
+    )
 }
 
 fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
