@@ -445,7 +445,7 @@ impl ResourceType for AwsIamRole {
             {
                 self.detach_all(aws, &name).await?;
             }
-            let deleted = retry::while_conflict(
+            retry::delete(
                 ctx,
                 "destroying (waiting for policies to be detached)",
                 || async {
@@ -458,11 +458,7 @@ impl ResourceType for AwsIamRole {
                         .map_err(|e| classify(aws, e, "iam:DeleteRole", &name))
                 },
             )
-            .await;
-            match deleted {
-                Ok(()) | Err(ProviderError::NotFound) => Ok(()),
-                Err(e) => Err(e),
-            }
+            .await
         })
     }
 

@@ -42,46 +42,38 @@ impl AwsInternetGateway {
         }
     }
 
+    /// InternetGateways by id (one call per page) or by filters; those that do not exist are absent.
     async fn describe(
         &self,
         aws: &Aws,
         ids: &[String],
         filters: Vec<Filter>,
     ) -> Result<BTreeMap<String, InternetGateway>, ProviderError> {
-        let mut found = BTreeMap::new();
         let what = ids.join(", ");
-        let mut pages = aws
-            .ec2()
-            .describe_internet_gateways()
-            .set_internet_gateway_ids((!ids.is_empty()).then(|| ids.to_vec()))
-            .set_filters((!filters.is_empty()).then_some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => {
-                    for gateway in page.internet_gateways() {
-                        if let Some(id) = gateway.internet_gateway_id() {
-                            found.insert(id.to_owned(), gateway.clone());
-                        }
-                    }
+        batch::describe_by_ids(ids, filters, |ids, filters| {
+            let what = &what;
+            async move {
+                let mut found = Vec::new();
+                let mut pages = aws
+                    .ec2()
+                    .describe_internet_gateways()
+                    .set_internet_gateway_ids(ids)
+                    .set_filters(filters)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page =
+                        page.map_err(|e| classify(aws, e, "ec2:DescribeInternetGateways", what))?;
+                    found.extend(
+                        page.internet_gateways()
+                            .iter()
+                            .filter_map(|o| Some((o.internet_gateway_id()?.to_owned(), o.clone()))),
+                    );
                 }
-                Err(e) => match classify(aws, e, "ec2:DescribeInternetGateways", &what) {
-                    ProviderError::NotFound if ids.len() > 1 => {
-                        for id in ids {
-                            let one =
-                                Box::pin(self.describe(aws, std::slice::from_ref(id), Vec::new()))
-                                    .await?;
-                            found.extend(one);
-                        }
-                        return Ok(found);
-                    }
-                    ProviderError::NotFound => return Ok(found),
-                    other => return Err(other),
-                },
+                Ok(found)
             }
-        }
-        Ok(found)
+        })
+        .await
     }
 
     fn value(&self, aws: &Aws, gateway: &InternetGateway, current: &Value) -> Value {
@@ -143,7 +135,7 @@ impl AwsInternetGateway {
         id: &str,
         vpc: &str,
     ) -> Result<(), ProviderError> {
-        let detached = retry::while_conflict(
+        retry::delete(
             ctx,
             "detaching (waiting for public addresses to go)",
             || async {
@@ -157,12 +149,7 @@ impl AwsInternetGateway {
                     .map_err(|e| classify(aws, e, "ec2:DetachInternetGateway", id))
             },
         )
-        .await;
-        match detached {
-            // Already detached, or gone.
-            Ok(()) | Err(ProviderError::NotFound) => Ok(()),
-            Err(e) => Err(e),
-        }
+        .await
     }
 }
 
@@ -335,7 +322,7 @@ impl ResourceType for AwsInternetGateway {
             for vpc in attached {
                 self.detach(ctx, aws, &id, &vpc).await?;
             }
-            let deleted = retry::while_conflict(ctx, "destroying", || async {
+            retry::delete(ctx, "destroying", || async {
                 aws.ec2()
                     .delete_internet_gateway()
                     .internet_gateway_id(&id)
@@ -344,11 +331,7 @@ impl ResourceType for AwsInternetGateway {
                     .map(drop)
                     .map_err(|e| classify(aws, e, "ec2:DeleteInternetGateway", &id))
             })
-            .await;
-            match deleted {
-                Ok(()) | Err(ProviderError::NotFound) => Ok(()),
-                Err(e) => Err(e),
-            }
+            .await
         })
     }
 

@@ -159,3 +159,16 @@ fn bounded(ctx: &OpContext) -> OpContext {
         None => ctx.clone().with_timeout(DEFAULT_WAIT),
     }
 }
+
+/// A delete that waits while dependencies drain (see [`while_conflict`]); an object already
+/// gone counts as deleted.
+pub async fn delete<A, AF>(ctx: &OpContext, activity: &str, call: A) -> Result<(), ProviderError>
+where
+    A: FnMut() -> AF,
+    AF: Future<Output = Result<(), ProviderError>>,
+{
+    match while_conflict(ctx, activity, call).await {
+        Ok(()) | Err(ProviderError::NotFound) => Ok(()),
+        Err(e) => Err(e),
+    }
+}

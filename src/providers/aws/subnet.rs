@@ -47,48 +47,37 @@ impl AwsSubnet {
         }
     }
 
-    /// Subnets by id (one call per page) or by filters; missing ids are absent.
+    /// Subnets by id (one call per page) or by filters; those that do not exist are absent.
     async fn describe(
         &self,
         aws: &Aws,
         ids: &[String],
         filters: Vec<Filter>,
     ) -> Result<BTreeMap<String, Subnet>, ProviderError> {
-        let mut found = BTreeMap::new();
         let what = ids.join(", ");
-        let mut pages = aws
-            .ec2()
-            .describe_subnets()
-            .set_subnet_ids((!ids.is_empty()).then(|| ids.to_vec()))
-            .set_filters((!filters.is_empty()).then_some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => {
-                    for subnet in page.subnets() {
-                        if let Some(id) = subnet.subnet_id() {
-                            found.insert(id.to_owned(), subnet.clone());
-                        }
-                    }
+        batch::describe_by_ids(ids, filters, |ids, filters| {
+            let what = &what;
+            async move {
+                let mut found = Vec::new();
+                let mut pages = aws
+                    .ec2()
+                    .describe_subnets()
+                    .set_subnet_ids(ids)
+                    .set_filters(filters)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| classify(aws, e, "ec2:DescribeSubnets", what))?;
+                    found.extend(
+                        page.subnets()
+                            .iter()
+                            .filter_map(|o| Some((o.subnet_id()?.to_owned(), o.clone()))),
+                    );
                 }
-                Err(e) => match classify(aws, e, "ec2:DescribeSubnets", &what) {
-                    // One missing id fails the whole call: ask one by one.
-                    ProviderError::NotFound if ids.len() > 1 => {
-                        for id in ids {
-                            let one =
-                                Box::pin(self.describe(aws, std::slice::from_ref(id), Vec::new()))
-                                    .await?;
-                            found.extend(one);
-                        }
-                        return Ok(found);
-                    }
-                    ProviderError::NotFound => return Ok(found),
-                    other => return Err(other),
-                },
+                Ok(found)
             }
-        }
-        Ok(found)
+        })
+        .await
     }
 
     fn value(&self, aws: &Aws, subnet: &Subnet, current: &Value) -> Value {
@@ -301,7 +290,7 @@ impl ResourceType for AwsSubnet {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let id = id_of(&self.schema, current)?;
-            let deleted = retry::while_conflict(
+            retry::delete(
                 ctx,
                 "destroying (waiting for network interfaces to go)",
                 || async {
@@ -314,11 +303,7 @@ impl ResourceType for AwsSubnet {
                         .map_err(|e| classify(aws, e, "ec2:DeleteSubnet", &id))
                 },
             )
-            .await;
-            match deleted {
-                Ok(()) | Err(ProviderError::NotFound) => Ok(()),
-                Err(e) => Err(e),
-            }
+            .await
         })
     }
 

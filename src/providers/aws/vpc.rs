@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType as Ec2Type, Vpc};
 
-use super::batch::id_of;
+use super::batch::{self, id_of};
 use super::errors::classify;
 use super::handle::Aws;
 use super::{retry, tags};
@@ -50,49 +50,37 @@ impl AwsVpc {
         }
     }
 
-    /// Describes VPCs by id (one call per page), with their DNS settings, main route tables and
-    /// default security groups; missing ids are absent from the result.
+    /// Vpcs by id (one call per page) or by filters; those that do not exist are absent.
     async fn describe(
         &self,
         aws: &Aws,
         ids: &[String],
         filters: Vec<Filter>,
     ) -> Result<BTreeMap<String, Vpc>, ProviderError> {
-        let mut found = BTreeMap::new();
         let what = ids.join(", ");
-        let mut pages = aws
-            .ec2()
-            .describe_vpcs()
-            .set_vpc_ids((!ids.is_empty()).then(|| ids.to_vec()))
-            .set_filters((!filters.is_empty()).then_some(filters))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => {
-                    for vpc in page.vpcs() {
-                        if let Some(id) = vpc.vpc_id() {
-                            found.insert(id.to_owned(), vpc.clone());
-                        }
-                    }
+        batch::describe_by_ids(ids, filters, |ids, filters| {
+            let what = &what;
+            async move {
+                let mut found = Vec::new();
+                let mut pages = aws
+                    .ec2()
+                    .describe_vpcs()
+                    .set_vpc_ids(ids)
+                    .set_filters(filters)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| classify(aws, e, "ec2:DescribeVpcs", what))?;
+                    found.extend(
+                        page.vpcs()
+                            .iter()
+                            .filter_map(|o| Some((o.vpc_id()?.to_owned(), o.clone()))),
+                    );
                 }
-                Err(e) => match classify(aws, e, "ec2:DescribeVpcs", &what) {
-                    // One missing id fails the whole call: fall back to asking one by one.
-                    ProviderError::NotFound if ids.len() > 1 => {
-                        for id in ids {
-                            found.extend(
-                                Box::pin(self.describe(aws, std::slice::from_ref(id), Vec::new()))
-                                    .await?,
-                            );
-                        }
-                        return Ok(found);
-                    }
-                    ProviderError::NotFound => return Ok(found),
-                    other => return Err(other),
-                },
+                Ok(found)
             }
-        }
-        Ok(found)
+        })
+        .await
     }
 
     /// Route tables and default security groups of these VPCs, in one call each.
@@ -525,7 +513,7 @@ impl ResourceType for AwsVpc {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let id = id_of(&self.schema, current)?;
-            let result = retry::while_conflict(
+            retry::delete(
                 ctx,
                 "destroying (waiting for dependencies to go)",
                 || async {
@@ -538,11 +526,7 @@ impl ResourceType for AwsVpc {
                         .map_err(|e| classify(aws, e, "ec2:DeleteVpc", &id))
                 },
             )
-            .await;
-            match result {
-                Ok(()) | Err(ProviderError::NotFound) => Ok(()),
-                Err(e) => Err(e),
-            }
+            .await
         })
     }
 
