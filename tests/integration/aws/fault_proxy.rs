@@ -25,6 +25,8 @@ pub enum Fault {
     ResetAfter,
     /// The response comes this much later.
     Delay(Duration),
+    /// The request reaches moto and acts at once; the response comes this much later.
+    DelayAfter(Duration),
     /// An AWS client error (HTTP 400) with this code (e.g. `InvalidVpcID.NotFound`,
     /// `DependencyViolation`); moto never sees the request.
     Error(&'static str),
@@ -307,6 +309,11 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
         Some(Fault::Delay(delay)) => {
             thread::sleep(delay);
             forward(&request, upstream)
+        }
+        Some(Fault::DelayAfter(delay)) => {
+            let response = forward(&request, upstream);
+            thread::sleep(delay);
+            response
         }
         Some(Fault::Rewrite { from, to }) => {
             forward(&request, upstream).map(|r| rewrite(&r, &from, &to))

@@ -6,6 +6,7 @@ mod faults;
 mod iam;
 mod moto;
 mod network;
+mod recovery;
 mod vpc;
 
 use std::path::Path;
