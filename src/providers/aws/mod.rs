@@ -17,6 +17,7 @@ pub mod iam_role;
 pub mod internet_gateway;
 pub mod policy;
 pub mod retry;
+pub mod s3_bucket;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -39,6 +40,7 @@ pub fn provider() -> Provider {
         resources: vec![
             Arc::new(iam_role::AwsIamRole::new()),
             Arc::new(internet_gateway::AwsInternetGateway::new()),
+            Arc::new(s3_bucket::AwsS3Bucket::new()),
             Arc::new(subnet::AwsSubnet::new()),
             Arc::new(vpc::AwsVpc::new()),
         ],

@@ -7,6 +7,7 @@ mod iam;
 mod moto;
 mod network;
 mod recovery;
+mod s3;
 mod vpc;
 
 use std::path::Path;
