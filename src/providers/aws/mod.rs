@@ -9,6 +9,7 @@ pub mod batch;
 pub mod config;
 pub mod data_availability_zones;
 pub mod data_caller_identity;
+pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
 pub mod errors;
@@ -47,6 +48,7 @@ pub fn provider() -> Provider {
         data_sources: vec![
             Arc::new(Data(data_availability_zones::AvailabilityZones::new())),
             Arc::new(Data(data_caller_identity::CallerIdentity::new())),
+            Arc::new(Data(data_iam_policy_document::PolicyDocument::new())),
             Arc::new(Data(data_partition::Partition::new())),
             Arc::new(Data(data_region::RegionData::new())),
         ],

@@ -1,5 +1,6 @@
-//! `aws_iam_role` against moto: trust policies compared by meaning, in-place updates, a create
-//! whose response is lost adopted by name, destroy.
+//! `aws_iam_role` against moto: trust policies compared by meaning (written with jsonencode or
+//! an `aws_iam_policy_document`), in-place updates, a create whose response is lost adopted by
+//! name, destroy.
 
 use super::fault_proxy::{Fault, FaultProxy};
 use super::{block_on, run, Moto};
@@ -16,6 +17,21 @@ resource "aws_iam_role" "cluster" {{
   tags = {{
     component = "eks"
   }}
+}}
+
+data "aws_iam_policy_document" "trust" {{
+  statement {{
+    actions = ["sts:AssumeRole"]
+    principals {{
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }}
+  }}
+}}
+
+resource "aws_iam_role" "nodes" {{
+  name               = "plat-test-nodes"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
 }}
 
 output "arn" {{
@@ -61,7 +77,7 @@ fn role_count(moto: &Moto) -> usize {
             .expect("list_roles")
             .roles()
             .iter()
-            .filter(|r| r.role_name() == "plat-test-cluster")
+            .filter(|r| r.role_name().starts_with("plat-test-"))
             .count()
     })
 }
@@ -85,7 +101,7 @@ fn iam_role_lifecycle_against_moto() {
         out.contains("arn = \"arn:aws:iam::123456789012:role/plat-test-cluster\""),
         "{out}"
     );
-    assert_eq!(role_count(&moto), 1);
+    assert_eq!(role_count(&moto), 2);
 
     let (code, out, err) = run(&endpoint, &root, &["plan", "iam", "--detailed-exitcode"]);
     assert_eq!(code, 0, "{out}{err}");
