@@ -14,7 +14,9 @@ pub mod data_partition;
 pub mod data_region;
 pub mod errors;
 pub mod handle;
+pub mod iam_policy;
 pub mod iam_role;
+pub mod iam_role_policy_attachment;
 pub mod internet_gateway;
 pub mod policy;
 pub mod retry;
@@ -39,7 +41,9 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
+            Arc::new(iam_policy::AwsIamPolicy::new()),
             Arc::new(iam_role::AwsIamRole::new()),
+            Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
             Arc::new(internet_gateway::AwsInternetGateway::new()),
             Arc::new(s3_bucket::AwsS3Bucket::new()),
             Arc::new(subnet::AwsSubnet::new()),

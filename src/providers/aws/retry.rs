@@ -172,3 +172,27 @@ where
         Err(e) => Err(e),
     }
 }
+
+/// Retries a call that fails with `NotFound` for a bounded time: IAM and EC2 are eventually
+/// consistent, so something created a moment ago (a role, a VPC) may not be usable yet.
+pub async fn while_not_found<T, A, AF>(
+    ctx: &OpContext,
+    activity: &str,
+    mut call: A,
+) -> Result<T, ProviderError>
+where
+    A: FnMut() -> AF,
+    AF: Future<Output = Result<T, ProviderError>>,
+{
+    let started = Instant::now();
+    let mut tries = 0;
+    loop {
+        match call().await {
+            Err(ProviderError::NotFound) if started.elapsed() < CONSISTENCY_WAIT => {
+                tries += 1;
+                ctx.sleep(backoff(tries), activity).await?;
+            }
+            other => return other,
+        }
+    }
+}
