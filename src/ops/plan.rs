@@ -307,7 +307,14 @@ fn refresh(
             for (address, mut instance, result) in results {
                 match result {
                     Ok(Some(value)) => {
-                        if value.known_eq(&instance.value) != Some(true) {
+                        // State keeps JSON shapes; compare in the schema's (a set is a set).
+                        let stored = match registry().resource(address.mode, &address.type_name) {
+                            Some(schema) => {
+                                crate::plan::planner::conform(instance.value.clone(), schema)
+                            }
+                            None => instance.value.clone(),
+                        };
+                        if value.known_eq(&stored) != Some(true) {
                             drift.push(Drift {
                                 address: address.clone(),
                                 before: instance.value.clone(),

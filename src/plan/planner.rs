@@ -419,12 +419,46 @@ pub fn resource_provider(resource: &Resource) -> String {
 
 /// State keeps JSON shapes (lists as tuples, maps as objects); the schema's types make them
 /// comparable with configured values again (a set stays a set).
-fn conform(value: Value, schema: &ResourceSchema) -> Value {
+pub fn conform(value: Value, schema: &ResourceSchema) -> Value {
+    conform_body(value, &schema.attributes, &schema.blocks)
+}
+
+/// A stored body (attributes and nested blocks) in the schema's shapes: set-nested blocks as
+/// sets, list-nested as lists, recursively.
+fn conform_body(
+    value: Value,
+    attributes: &[crate::providers::schema::AttributeSchema],
+    blocks: &[crate::providers::schema::BlockSchema],
+) -> Value {
+    use crate::providers::schema::Nesting;
     let (value, marked) = value.unmark();
     let Value::Object(mut attrs) = value else {
         return value.mark_if(marked);
     };
-    for attribute in &schema.attributes {
+    for block in blocks {
+        let Some(v) = attrs.get_mut(block.name) else {
+            continue;
+        };
+        let taken = std::mem::replace(v, Value::Null);
+        let inner = |item: Value| conform_body(item, &block.attributes, &block.blocks);
+        *v = match (block.nesting, taken) {
+            (Nesting::Single, Value::Object(o)) => inner(Value::Object(o)),
+            (Nesting::Set, Value::Tuple(items) | Value::List(items) | Value::Set(items)) => {
+                let items: Vec<Value> = items.into_iter().map(inner).collect();
+                convert(
+                    Value::Tuple(items.clone()),
+                    &crate::lang::types::Type::Set(Box::new(crate::lang::types::Type::Any)),
+                )
+                .unwrap_or(Value::Set(items))
+            }
+            (Nesting::List, Value::Tuple(items) | Value::List(items) | Value::Set(items)) => {
+                Value::List(items.into_iter().map(inner).collect())
+            }
+            (_, other) => other,
+        };
+    }
+    let schema_attributes = attributes;
+    for attribute in schema_attributes {
         if let Some(v) = attrs.get_mut(attribute.name) {
             // Conversion only changes shapes that differ from the type (a tuple for a set);
             // values already of the type are kept as they are, without a copy.

@@ -115,8 +115,13 @@ where
                     .nth(1)
                     .and_then(|r| r.split(')').next())
                     .unwrap_or("?");
+                let mut cause = source_chain(&error);
+                if let Some((cut, _)) = cause.char_indices().nth(300) {
+                    cause.truncate(cut);
+                    cause.push_str("...");
+                }
                 return ProviderError::Other(format!(
-                    "{action} on {resource}: {} answered HTTP {status} without an AWS error (the operation may not be supported there)",
+                    "{action} on {resource}: {} answered HTTP {status} with something that is not an AWS answer (the operation may not be supported there): {cause}",
                     aws.endpoint_for_messages(service)
                 ));
             }

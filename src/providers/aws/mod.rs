@@ -21,6 +21,11 @@ pub mod internet_gateway;
 pub mod policy;
 pub mod retry;
 pub mod s3_bucket;
+pub mod s3_bucket_policy;
+pub mod s3_bucket_public_access_block;
+pub mod s3_bucket_server_side_encryption_configuration;
+pub mod s3_bucket_setting;
+pub mod s3_bucket_versioning;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -30,6 +35,7 @@ use std::sync::{Arc, OnceLock};
 use super::resource::Data;
 use super::Provider;
 use handle::CallLog;
+use s3_bucket_setting::BucketScoped;
 
 /// The API calls of every AWS provider configuration in this process.
 pub fn calls() -> Arc<CallLog> {
@@ -46,6 +52,14 @@ pub fn provider() -> Provider {
             Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
             Arc::new(internet_gateway::AwsInternetGateway::new()),
             Arc::new(s3_bucket::AwsS3Bucket::new()),
+            Arc::new(BucketScoped(s3_bucket_policy::BucketPolicy::new())),
+            Arc::new(BucketScoped(
+                s3_bucket_public_access_block::PublicAccessBlock::new(),
+            )),
+            Arc::new(BucketScoped(
+                s3_bucket_server_side_encryption_configuration::Encryption::new(),
+            )),
+            Arc::new(BucketScoped(s3_bucket_versioning::Versioning::new())),
             Arc::new(subnet::AwsSubnet::new()),
             Arc::new(vpc::AwsVpc::new()),
         ],

@@ -86,6 +86,17 @@ impl FaultProxy {
         self.shared.lock().expect("rules").rules.clear();
     }
 
+    /// Every operation seen so far, in order (for messages).
+    pub fn seen(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .expect("seen")
+            .seen
+            .iter()
+            .map(|(op, _)| op.clone())
+            .collect()
+    }
+
     /// How many requests of `operation` arrived, and how many of them reached moto.
     pub fn count(&self, operation: &str) -> (usize, usize) {
         let shared = self.shared.lock().expect("seen");

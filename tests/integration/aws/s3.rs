@@ -1,6 +1,7 @@
 //! `aws_s3_bucket` against moto: create with tags, no-op plan, a destroy refused while the
 //! bucket holds objects, and `force_destroy` emptying every object version.
 
+use super::fault_proxy::{Fault, FaultProxy};
 use super::{block_on, run, Moto};
 use crate::support::scratch;
 
@@ -32,10 +33,14 @@ output "arn" {{
 }
 
 fn s3(moto: &Moto) -> aws_sdk_s3::Client {
+    s3_at(&moto.endpoint())
+}
+
+fn s3_at(endpoint: &str) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(moto.endpoint())
+        .endpoint_url(endpoint)
         .force_path_style(true)
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             "testing", "testing", None, None, "test",
@@ -129,4 +134,131 @@ fn s3_bucket_lifecycle_against_moto() {
     let (code, out, err) = run(&endpoint, &root, &["destroy", "s3", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(buckets(&moto).is_empty(), "{:?}", buckets(&moto));
+}
+
+fn settings_stack(status: &str, policy_text: &str) -> String {
+    format!(
+        r#"provider "aws" {{}}
+
+resource "aws_s3_bucket" "data" {{
+  bucket        = "plat-test-data"
+  force_destroy = true
+}}
+
+resource "aws_s3_bucket_versioning" "data" {{
+  bucket = aws_s3_bucket.data.id
+  versioning_configuration {{
+    status = "{status}"
+  }}
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "data" {{
+  bucket = aws_s3_bucket.data.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "AES256"
+    }}
+  }}
+}}
+
+resource "aws_s3_bucket_public_access_block" "data" {{
+  bucket                  = aws_s3_bucket.data.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+
+resource "aws_s3_bucket_policy" "data" {{
+  bucket = aws_s3_bucket.data.id
+  policy = {policy_text}
+}}
+"#
+    )
+}
+
+const BUCKET_POLICY: &str = r#"jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ReadForTheAccount"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::123456789012:root" }
+      Action    = ["s3:GetObject"]
+      Resource  = "arn:aws:s3:::plat-test-data/*"
+    }]
+  })"#;
+
+/// The same policy, keys in another order and the action as a plain string.
+const SAME_BUCKET_POLICY: &str = r#"jsonencode({
+    Statement = [{
+      Resource  = "arn:aws:s3:::plat-test-data/*"
+      Action    = "s3:GetObject"
+      Principal = { AWS = ["arn:aws:iam::123456789012:root"] }
+      Effect    = "Allow"
+      Sid       = "ReadForTheAccount"
+    }]
+    Version = "2012-10-17"
+  })"#;
+
+#[test]
+fn s3_bucket_settings_against_moto() {
+    let moto = Moto::start();
+    // moto 5.2.5 answers GetBucketVersioning with a `GetBucketVersioningResponse` root element,
+    // which no AWS SDK parses (AWS answers `VersioningConfiguration`): the proxy repairs the
+    // root, so what is tested is plat's request and its handling of AWS's answer.
+    let proxy = FaultProxy::start(moto.port);
+    proxy.inject(
+        "GET /plat-test-data/",
+        Fault::Rewrite {
+            from: "GetBucketVersioningResponse".into(),
+            to: "VersioningConfiguration".into(),
+        },
+        10_000,
+    );
+    let endpoint = proxy.endpoint();
+    let root = scratch("aws-s3-settings");
+    std::fs::create_dir_all(root.join("data")).expect("mkdir");
+    let write = |text: String| std::fs::write(root.join("data/main.hcl"), text).expect("write");
+
+    write(settings_stack("Enabled", BUCKET_POLICY));
+    let (code, out, err) = run(&endpoint, &root, &["apply", "data", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}\nrequests: {:?}", proxy.seen());
+    let versioning = block_on(async {
+        s3_at(&proxy.endpoint())
+            .get_bucket_versioning()
+            .bucket("plat-test-data")
+            .send()
+            .await
+            .expect("versioning")
+    });
+    assert_eq!(
+        versioning.status(),
+        Some(&aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+    );
+    let (code, out, err) = run(&endpoint, &root, &["plan", "data", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // The same policy written differently is no change; suspending versioning is an update.
+    write(settings_stack("Enabled", SAME_BUCKET_POLICY));
+    let (code, out, err) = run(&endpoint, &root, &["plan", "data", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    write(settings_stack("Suspended", SAME_BUCKET_POLICY));
+    let (code, out, _) = run(&endpoint, &root, &["plan", "data"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("# aws_s3_bucket_versioning.data will be updated in-place"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{out}"
+    );
+    let (code, out, err) = run(&endpoint, &root, &["apply", "data", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(&endpoint, &root, &["plan", "data", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (code, out, err) = run(&endpoint, &root, &["destroy", "data", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(buckets(&moto).is_empty());
 }
