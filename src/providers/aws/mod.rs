@@ -26,6 +26,7 @@ pub mod s3_bucket_public_access_block;
 pub mod s3_bucket_server_side_encryption_configuration;
 pub mod s3_bucket_setting;
 pub mod s3_bucket_versioning;
+pub mod security_group;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -60,6 +61,7 @@ pub fn provider() -> Provider {
                 s3_bucket_server_side_encryption_configuration::Encryption::new(),
             )),
             Arc::new(BucketScoped(s3_bucket_versioning::Versioning::new())),
+            Arc::new(security_group::AwsSecurityGroup::new()),
             Arc::new(subnet::AwsSubnet::new()),
             Arc::new(vpc::AwsVpc::new()),
         ],

@@ -9,6 +9,7 @@ mod moto;
 mod network;
 mod recovery;
 mod s3;
+mod security_group;
 mod vpc;
 
 use std::path::Path;
