@@ -340,7 +340,9 @@ struct Operation<'o> {
 }
 
 impl Operation<'_> {
-    async fn context(&self) -> Result<OpContext, String> {
+    /// The context of one step: `kind` picks the resource's timeout (`create`, `update`,
+    /// `delete`).
+    async fn context(&self, kind: journal::Action) -> Result<OpContext, String> {
         let progress = self.shared.progress.clone();
         let address = self.planned.address.to_string();
         let provider = self
@@ -349,7 +351,18 @@ impl Operation<'_> {
             .handle(&self.planned.provider)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(OpContext::new()
+        let timeouts = &self.planned.timeouts;
+        let timeout = match kind {
+            journal::Action::Create => timeouts.create,
+            journal::Action::Update => timeouts.update,
+            journal::Action::Delete => timeouts.delete,
+            journal::Action::Read => None,
+        };
+        let ctx = match timeout {
+            Some(timeout) => OpContext::new().with_timeout(timeout),
+            None => OpContext::new(),
+        };
+        Ok(ctx
             .with_progress(Arc::new({
                 let address = address.clone();
                 move |line| progress(format!("{address}: {line}"))
@@ -425,7 +438,7 @@ impl Operation<'_> {
 
     async fn create(&self) -> Result<Option<Value>, String> {
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
-        let ctx = self.context().await?;
+        let ctx = self.context(journal::Action::Create).await?;
         let seq = self.intent(
             journal::Action::Create,
             self.implementation.identity(&ctx, &after),
@@ -438,7 +451,7 @@ impl Operation<'_> {
     async fn update(&self) -> Result<Option<Value>, String> {
         let before = self.planned.change.before.clone().unwrap_or(Value::Null);
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
-        let ctx = self.context().await?;
+        let ctx = self.context(journal::Action::Update).await?;
         let seq = self.intent(
             journal::Action::Update,
             self.implementation.identity(&ctx, &before),
@@ -483,6 +496,23 @@ impl Operation<'_> {
                 ));
                 Ok(Some(value))
             }
+            Err(crate::providers::resource::ProviderError::Incomplete { value, cause }) => {
+                // The object exists but is not ready: state keeps it, tainted, so that nothing
+                // is orphaned and the next apply replaces it.
+                let mut instance = instance_from_value(&value)?;
+                instance.status = crate::state::InstanceStatus::Tainted;
+                let provider = self.planned.provider.clone();
+                let outcome = Outcome::Done {
+                    instance: Some(instance.clone()),
+                };
+                let _ = self.finish(seq, outcome, |state| {
+                    state.set_instance(address, &provider, instance)
+                });
+                Err(format!(
+                    "{failed}: {cause}; the object{} exists and is saved as tainted: the next apply replaces it",
+                    id_suffix(&value)
+                ))
+            }
             Err(e) => {
                 let outcome = Outcome::Failed {
                     error: e.to_string(),
@@ -500,7 +530,7 @@ impl Operation<'_> {
         let Some(before) = self.planned.change.before.clone() else {
             return Ok(());
         };
-        let ctx = self.context().await?;
+        let ctx = self.context(journal::Action::Delete).await?;
         let seq = self.intent(
             journal::Action::Delete,
             self.implementation.identity(&ctx, &before),

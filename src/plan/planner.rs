@@ -32,6 +32,40 @@ pub struct PlannedInstance {
     pub provider: String,
     pub change: InstanceChange,
     pub create_before_destroy: bool,
+    /// The resource's `timeouts { create, update, delete }`.
+    pub timeouts: Timeouts,
+}
+
+/// How long each kind of operation may take (`timeouts` block); `None`: the provider's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timeouts {
+    pub create: Option<std::time::Duration>,
+    pub update: Option<std::time::Duration>,
+    pub delete: Option<std::time::Duration>,
+}
+
+impl Timeouts {
+    /// The literal durations of a resource's `timeouts` block (checked by validation).
+    pub fn of(resource: &Resource) -> Timeouts {
+        let Some(block) = &resource.timeouts else {
+            return Timeouts::default();
+        };
+        let get = |name: &str| {
+            let attr = block.body.attributes.iter().find(|a| a.name == name)?;
+            match &attr.expr.expr {
+                hcl_edit::expr::Expression::String(s) => {
+                    crate::lang::meta_check::parse_duration(s.as_str())
+                        .map(std::time::Duration::from_secs_f64)
+                }
+                _ => None,
+            }
+        };
+        Timeouts {
+            create: get("create"),
+            update: get("update"),
+            delete: get("delete"),
+        }
+    }
 }
 
 /// A prior instance as the planner sees it.
@@ -199,6 +233,7 @@ impl<'p> Planner<'p> {
                         }],
                     },
                     create_before_destroy: false,
+                    timeouts: Timeouts::of(resource),
                 });
                 configured
             }
@@ -238,6 +273,7 @@ impl<'p> Planner<'p> {
                     reasons: vec![reason],
                 },
                 create_before_destroy: false,
+                timeouts: Timeouts::default(),
             });
         }
         self.changes.sort_by(|a, b| a.address.cmp(&b.address));
@@ -358,6 +394,7 @@ impl<'p> Planner<'p> {
             provider: resource_provider(resource),
             change,
             create_before_destroy,
+            timeouts: Timeouts::of(resource),
         });
         seen
     }

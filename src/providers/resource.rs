@@ -233,6 +233,13 @@ pub enum ProviderError {
     Timeout { last_status: String },
     #[error("{0}")]
     Other(String),
+    /// The object was made but did not become ready (a wait timed out or failed): the value is
+    /// what exists, which state records as tainted so that the next apply replaces it.
+    #[error("{cause}")]
+    Incomplete {
+        value: Box<Value>,
+        cause: Box<ProviderError>,
+    },
 }
 
 fn validation_message(attribute: Option<&str>, message: &str) -> String {

@@ -80,6 +80,7 @@ fn is_conflict(code: &str) -> bool {
             | "RouteAlreadyExists"
             | "IncorrectState"
             | "InvalidSubnet.Conflict"
+            | "InvalidIPAddress.InUse"
             | "ResourceInUseException"
             | "OperationAborted"
     )

@@ -12,12 +12,14 @@ pub mod data_caller_identity;
 pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
+pub mod eip;
 pub mod errors;
 pub mod handle;
 pub mod iam_policy;
 pub mod iam_role;
 pub mod iam_role_policy_attachment;
 pub mod internet_gateway;
+pub mod nat_gateway;
 pub mod policy;
 pub mod retry;
 pub mod s3_bucket;
@@ -48,10 +50,12 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
+            Arc::new(eip::AwsEip::new()),
             Arc::new(iam_policy::AwsIamPolicy::new()),
             Arc::new(iam_role::AwsIamRole::new()),
             Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
             Arc::new(internet_gateway::AwsInternetGateway::new()),
+            Arc::new(nat_gateway::AwsNatGateway::new()),
             Arc::new(s3_bucket::AwsS3Bucket::new()),
             Arc::new(BucketScoped(s3_bucket_policy::BucketPolicy::new())),
             Arc::new(BucketScoped(

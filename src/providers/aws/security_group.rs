@@ -585,7 +585,8 @@ impl ResourceType for AwsSecurityGroup {
             let description = attrs
                 .string("description")?
                 .unwrap_or_else(|| "Managed by Terraform".into());
-            let vpc = attrs.string("vpc_id")?;
+            // Unset, the group goes in the default VPC.
+            let vpc = attrs.string("vpc_id").ok().flatten();
             let own = tags::configured(&self.schema, planned)?;
             let address = ctx.address.as_deref();
             let owner = address.unwrap_or("aws_security_group");

@@ -173,7 +173,8 @@ impl ResourceType for AwsSubnet {
             let attrs = Attrs::new(&self.schema, planned);
             let vpc_id = attrs.string("vpc_id")?.unwrap_or_default();
             let cidr = attrs.string("cidr_block")?.unwrap_or_default();
-            let zone = attrs.string("availability_zone")?;
+            // Unset, it is AWS's to choose (and unknown in the plan).
+            let zone = attrs.string("availability_zone").ok().flatten();
             let own = tags::configured(&self.schema, planned)?;
             let address = ctx.address.as_deref();
             let owner = address.unwrap_or("aws_subnet");

@@ -6,6 +6,7 @@ mod faults;
 mod iam;
 mod iam_policy;
 mod moto;
+mod nat;
 mod network;
 mod recovery;
 mod s3;
