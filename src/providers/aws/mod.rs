@@ -22,6 +22,8 @@ pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod policy;
 pub mod retry;
+pub mod route_table;
+pub mod route_table_association;
 pub mod s3_bucket;
 pub mod s3_bucket_policy;
 pub mod s3_bucket_public_access_block;
@@ -56,6 +58,8 @@ pub fn provider() -> Provider {
             Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
             Arc::new(internet_gateway::AwsInternetGateway::new()),
             Arc::new(nat_gateway::AwsNatGateway::new()),
+            Arc::new(route_table::AwsRouteTable::new()),
+            Arc::new(route_table_association::AwsRouteTableAssociation::new()),
             Arc::new(s3_bucket::AwsS3Bucket::new()),
             Arc::new(BucketScoped(s3_bucket_policy::BucketPolicy::new())),
             Arc::new(BucketScoped(

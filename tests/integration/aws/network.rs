@@ -1,4 +1,4 @@
-//! Subnets and an internet gateway in a VPC: one subnet per zone with `for_each`, refresh in one
+//! Subnets, an internet gateway, a route table and its associations in a VPC: one subnet per zone with `for_each`, refresh in one
 //! call per type, in-place updates, replacement by CIDR, and a destroy that waits out
 //! `DependencyViolation` and leaves nothing.
 
@@ -38,6 +38,20 @@ resource "aws_subnet" "public" {{
 
 resource "aws_internet_gateway" "gw" {{
   vpc_id = aws_vpc.main.id
+}}
+
+resource "aws_route_table" "public" {{
+  vpc_id = aws_vpc.main.id
+  route {{
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.gw.id
+  }}
+}}
+
+resource "aws_route_table_association" "public" {{
+  for_each       = local.cidrs
+  subnet_id      = aws_subnet.public[each.key].id
+  route_table_id = aws_route_table.public.id
 }}
 
 output "subnets" {{
@@ -110,6 +124,8 @@ fn network_lifecycle_against_moto() {
         "aws ec2 DescribeSubnets: 1\n",
         "aws ec2 DescribeInternetGateways: 1\n",
         "aws ec2 DescribeVpcs: 1\n",
+        // One each: the VPC's main table, the route table, the associations.
+        "aws ec2 DescribeRouteTables: 3\n",
     ] {
         assert!(err.contains(call), "{call} in {err}");
     }

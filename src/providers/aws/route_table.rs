@@ -1,0 +1,562 @@
+//! `aws_route_table`: a VPC route table with inline `route` blocks (a set, one per destination).
+//! Routes update in place (created, replaced or deleted by destination); the VPC's implicit
+//! `local` route is never shown. Deletion waits while subnets are still associated.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteTable};
+
+use super::batch::{self, id_of};
+use super::errors::classify;
+use super::handle::Aws;
+use super::vpc::{no_sdk_retries, owned_identity};
+use super::{retry, tags};
+use crate::lang::types::Type;
+use crate::lang::value::Value;
+use crate::providers::resource::{
+    complete, keep_computed, unknown, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
+};
+use crate::providers::schema::{AttributeSchema, BlockSchema, Nesting, ResourceSchema};
+
+pub struct AwsRouteTable {
+    schema: ResourceSchema,
+}
+
+/// Where a route sends traffic: the target attributes a `route` block may set.
+const TARGETS: [&str; 5] = [
+    "gateway_id",
+    "nat_gateway_id",
+    "network_interface_id",
+    "vpc_peering_connection_id",
+    "transit_gateway_id",
+];
+
+/// One route: its destination and its target (attribute name, id).
+type RouteAtom = (String, (&'static str, String));
+
+impl AwsRouteTable {
+    pub fn new() -> AwsRouteTable {
+        let mut route_attributes = vec![
+            AttributeSchema::optional("cidr_block", Type::String),
+            AttributeSchema::optional("ipv6_cidr_block", Type::String),
+        ];
+        route_attributes.extend(
+            TARGETS
+                .iter()
+                .map(|t| AttributeSchema::optional(t, Type::String)),
+        );
+        let mut attributes = vec![
+            AttributeSchema::required("vpc_id", Type::String).force_new(),
+            AttributeSchema::computed("id", Type::String),
+            AttributeSchema::computed("arn", Type::String),
+            AttributeSchema::computed("owner_id", Type::String),
+        ];
+        attributes.extend(tags::attributes());
+        AwsRouteTable {
+            schema: ResourceSchema {
+                type_name: "aws_route_table",
+                description: "A VPC route table and its routes.",
+                attributes,
+                blocks: vec![BlockSchema {
+                    name: "route",
+                    nesting: Nesting::Set,
+                    min_items: 0,
+                    max_items: None,
+                    attributes: route_attributes,
+                    blocks: Vec::new(),
+                }],
+            },
+        }
+    }
+
+    fn route_schema(&self) -> ResourceSchema {
+        let block = &self.schema.blocks[0];
+        ResourceSchema {
+            type_name: block.name,
+            attributes: block.attributes.clone(),
+            blocks: Vec::new(),
+            description: "",
+        }
+    }
+
+    /// The configured or stored routes, by destination.
+    fn routes(
+        &self,
+        value: &Value,
+    ) -> Result<BTreeMap<String, (&'static str, String)>, ProviderError> {
+        let schema = self.route_schema();
+        let mut out = BTreeMap::new();
+        for route in Attrs::new(&self.schema, value).blocks("route") {
+            let r = Attrs::new(&schema, route);
+            let destination = match (r.string("cidr_block")?, r.string("ipv6_cidr_block")?) {
+                (Some(d), _) | (None, Some(d)) => d,
+                (None, None) => {
+                    return Err(ProviderError::validation(
+                        "route",
+                        "each route needs cidr_block or ipv6_cidr_block",
+                    ))
+                }
+            };
+            let target = TARGETS
+                .iter()
+                .find_map(|t| r.string(t).ok().flatten().map(|id| (*t, id)))
+                .ok_or_else(|| {
+                    ProviderError::validation(
+                        "route",
+                        format!(
+                            "the route to {destination} needs a target ({})",
+                            TARGETS.join(", ")
+                        ),
+                    )
+                })?;
+            out.insert(destination, target);
+        }
+        Ok(out)
+    }
+
+    fn aws_routes(routes: &[Route]) -> BTreeMap<String, (&'static str, String)> {
+        let mut out = BTreeMap::new();
+        for route in routes {
+            if route.gateway_id() == Some("local") {
+                continue;
+            }
+            let Some(destination) = route
+                .destination_cidr_block()
+                .or(route.destination_ipv6_cidr_block())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            let target = [
+                ("gateway_id", route.gateway_id()),
+                ("nat_gateway_id", route.nat_gateway_id()),
+                ("network_interface_id", route.network_interface_id()),
+                (
+                    "vpc_peering_connection_id",
+                    route.vpc_peering_connection_id(),
+                ),
+                ("transit_gateway_id", route.transit_gateway_id()),
+            ]
+            .into_iter()
+            .find_map(|(name, id)| id.map(|id| (name, id.to_owned())));
+            if let Some(target) = target {
+                out.insert(destination, target);
+            }
+        }
+        out
+    }
+
+    fn routes_value(routes: &BTreeMap<String, (&'static str, String)>) -> Value {
+        let items: Vec<Value> = routes
+            .iter()
+            .map(|(destination, (target, id))| {
+                let mut route: BTreeMap<String, Value> = BTreeMap::new();
+                let v6 = destination.contains(':');
+                route.insert(
+                    "cidr_block".into(),
+                    if v6 {
+                        Value::Null
+                    } else {
+                        Value::string(destination.clone())
+                    },
+                );
+                route.insert(
+                    "ipv6_cidr_block".into(),
+                    if v6 {
+                        Value::string(destination.clone())
+                    } else {
+                        Value::Null
+                    },
+                );
+                for t in TARGETS {
+                    route.insert(
+                        t.into(),
+                        if t == *target {
+                            Value::string(id.clone())
+                        } else {
+                            Value::Null
+                        },
+                    );
+                }
+                Value::Object(route)
+            })
+            .collect();
+        crate::lang::types::convert(Value::Tuple(items.clone()), &Type::Set(Box::new(Type::Any)))
+            .unwrap_or(Value::Set(items))
+    }
+
+    async fn describe(
+        &self,
+        aws: &Aws,
+        ids: &[String],
+        filters: Vec<Filter>,
+    ) -> Result<BTreeMap<String, RouteTable>, ProviderError> {
+        let what = ids.join(", ");
+        batch::describe_by_ids(ids, filters, |ids, filters| {
+            let what = &what;
+            async move {
+                let mut found = Vec::new();
+                let mut pages = aws
+                    .ec2()
+                    .describe_route_tables()
+                    .set_route_table_ids(ids)
+                    .set_filters(filters)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page =
+                        page.map_err(|e| classify(aws, e, "ec2:DescribeRouteTables", what))?;
+                    found.extend(
+                        page.route_tables()
+                            .iter()
+                            .filter_map(|t| Some((t.route_table_id()?.to_owned(), t.clone()))),
+                    );
+                }
+                Ok(found)
+            }
+        })
+        .await
+    }
+
+    fn value(&self, aws: &Aws, table: &RouteTable, current: &Value) -> Value {
+        let id = table.route_table_id().unwrap_or_default();
+        let owner = table.owner_id().unwrap_or_default();
+        let (tags, tags_all) = tags::read_values(
+            aws,
+            tags::ec2_pairs(table.tags()),
+            Attrs::new(&self.schema, current).raw("tags").peel(),
+        );
+        complete(
+            &self.schema,
+            &Value::Null,
+            [
+                ("vpc_id", table.vpc_id().map_or(Value::Null, Value::string)),
+                ("id", Value::string(id)),
+                (
+                    "arn",
+                    Value::string(format!(
+                        "arn:aws:ec2:{}:{owner}:route-table/{id}",
+                        aws.region
+                    )),
+                ),
+                ("owner_id", Value::string(owner)),
+                (
+                    "route",
+                    Self::routes_value(&Self::aws_routes(table.routes())),
+                ),
+                ("tags", tags),
+                ("tags_all", tags_all),
+            ],
+        )
+    }
+
+    async fn read_one(
+        &self,
+        aws: &Aws,
+        id: &str,
+        current: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
+        Ok(found.get(id).map(|t| self.value(aws, t, current)))
+    }
+
+    /// Brings the table's routes to the configured ones, by destination.
+    async fn sync_routes(&self, aws: &Aws, id: &str, wanted: &Value) -> Result<(), ProviderError> {
+        let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
+        let have = Self::aws_routes(found.get(id).ok_or(ProviderError::NotFound)?.routes());
+        let want = self.routes(wanted)?;
+        for destination in have.keys().filter(|d| !want.contains_key(*d)) {
+            let v6 = destination.contains(':');
+            let mut request = aws.ec2().delete_route().route_table_id(id);
+            request = if v6 {
+                request.destination_ipv6_cidr_block(destination)
+            } else {
+                request.destination_cidr_block(destination)
+            };
+            match request
+                .send()
+                .await
+                .map_err(|e| classify(aws, e, "ec2:DeleteRoute", id))
+            {
+                Ok(_) | Err(ProviderError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for (destination, target) in &want {
+            match have.get(destination) {
+                Some(current) if current == target => continue,
+                Some(_) => {
+                    self.write_route(aws, id, (destination.clone(), target.clone()), true)
+                        .await?
+                }
+                None => {
+                    self.write_route(aws, id, (destination.clone(), target.clone()), false)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_route(
+        &self,
+        aws: &Aws,
+        id: &str,
+        (destination, (target, target_id)): RouteAtom,
+        replace: bool,
+    ) -> Result<(), ProviderError> {
+        let v6 = destination.contains(':');
+        macro_rules! send {
+            ($request:expr, $action:literal) => {{
+                let mut r = $request.route_table_id(id);
+                r = if v6 {
+                    r.destination_ipv6_cidr_block(&destination)
+                } else {
+                    r.destination_cidr_block(&destination)
+                };
+                r = match target {
+                    "gateway_id" => r.gateway_id(&target_id),
+                    "nat_gateway_id" => r.nat_gateway_id(&target_id),
+                    "network_interface_id" => r.network_interface_id(&target_id),
+                    "vpc_peering_connection_id" => r.vpc_peering_connection_id(&target_id),
+                    _ => r.transit_gateway_id(&target_id),
+                };
+                r.send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| classify(aws, e, $action, id))
+            }};
+        }
+        if replace {
+            send!(aws.ec2().replace_route(), "ec2:ReplaceRoute")
+        } else {
+            match send!(aws.ec2().create_route(), "ec2:CreateRoute") {
+                // Made already (a retry after a lost answer): make sure it points where wanted.
+                Err(ProviderError::Conflict(_)) => {
+                    send!(aws.ec2().replace_route(), "ec2:ReplaceRoute")
+                }
+                other => other,
+            }
+        }
+    }
+}
+
+impl Default for AwsRouteTable {
+    fn default() -> Self {
+        AwsRouteTable::new()
+    }
+}
+
+impl ResourceType for AwsRouteTable {
+    fn schema(&self) -> &ResourceSchema {
+        &self.schema
+    }
+
+    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        // Routes in the shape reads produce (targets not set are null), when all are known.
+        let routes_known = Attrs::new(&self.schema, &proposed)
+            .blocks("route")
+            .iter()
+            .all(|r| r.is_fully_known());
+        let proposed = match (routes_known, self.routes(&proposed)) {
+            (true, Ok(routes)) => complete(
+                &self.schema,
+                &proposed,
+                [("route", Self::routes_value(&routes))],
+            ),
+            (true, Err(e)) => return Err(e),
+            (false, _) => proposed,
+        };
+        let planned = match prior {
+            Some(prior) => keep_computed(&self.schema, prior, &proposed),
+            None => complete(
+                &self.schema,
+                &proposed,
+                [("id", unknown(&self.schema, "id"))],
+            ),
+        };
+        Ok(complete(&self.schema, &planned, [("tags_all", tags_all)]))
+    }
+
+    fn create<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            let aws = ctx.provider::<Aws>()?;
+            let vpc = Attrs::new(&self.schema, planned)
+                .string("vpc_id")?
+                .unwrap_or_default();
+            let own = tags::configured(&self.schema, planned)?;
+            let address = ctx.address.as_deref();
+            let id = retry::create_once(
+                ctx,
+                || async {
+                    aws.ec2()
+                        .create_route_table()
+                        .vpc_id(&vpc)
+                        .tag_specifications(tags::ec2_specification(
+                            aws,
+                            Ec2Type::RouteTable,
+                            &own,
+                            address,
+                        ))
+                        .customize()
+                        .config_override(no_sdk_retries())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            classify(
+                                aws,
+                                e,
+                                "ec2:CreateRouteTable",
+                                address.unwrap_or("aws_route_table"),
+                            )
+                        })
+                        .and_then(|out| {
+                            out.route_table()
+                                .and_then(|t| t.route_table_id())
+                                .map(str::to_owned)
+                                .ok_or_else(|| {
+                                    ProviderError::other("CreateRouteTable returned no id")
+                                })
+                        })
+                },
+                || async {
+                    match address {
+                        Some(address) => Ok(self
+                            .describe(aws, &[], tags::ec2_ownership_filters(aws, address))
+                            .await?
+                            .into_keys()
+                            .next()),
+                        None => Ok(None),
+                    }
+                },
+            )
+            .await?;
+            retry::while_not_found(ctx, "waiting for the new table to be visible", || {
+                self.sync_routes(aws, &id, planned)
+            })
+            .await?;
+            retry::until_visible(ctx, || self.read_one(aws, &id, planned)).await
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            let aws = ctx.provider::<Aws>()?;
+            self.read_one(aws, &id_of(&self.schema, current)?, current)
+                .await
+        })
+    }
+
+    fn reads_in_batches(&self) -> bool {
+        true
+    }
+
+    fn read_many<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a [Value],
+    ) -> BoxFuture<'a, Vec<Result<Option<Value>, ProviderError>>> {
+        Box::pin(batch::read_by_ids(
+            ctx,
+            &self.schema,
+            current,
+            move |aws, ids| async move { self.describe(aws, &ids, Vec::new()).await },
+            |aws, t, stored| self.value(aws, t, stored),
+        ))
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            let aws = ctx.provider::<Aws>()?;
+            let id = id_of(&self.schema, prior)?;
+            self.sync_routes(aws, &id, planned).await?;
+            tags::ec2_update(
+                aws,
+                &id,
+                &tags::configured(&self.schema, prior)?,
+                &tags::configured(&self.schema, planned)?,
+                ctx.address.as_deref(),
+            )
+            .await?;
+            self.read_one(aws, &id, planned)
+                .await?
+                .ok_or(ProviderError::NotFound)
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        current: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let aws = ctx.provider::<Aws>()?;
+            let id = id_of(&self.schema, current)?;
+            retry::delete(
+                ctx,
+                "destroying (waiting for subnets to be disassociated)",
+                || async {
+                    aws.ec2()
+                        .delete_route_table()
+                        .route_table_id(&id)
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| classify(aws, e, "ec2:DeleteRouteTable", &id))
+                },
+            )
+            .await
+        })
+    }
+
+    fn import<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            let aws = ctx.provider::<Aws>()?;
+            self.read_one(aws, id, &Value::Null).await?.ok_or_else(|| {
+                ProviderError::validation("id", format!("no route table {id} in {}", aws.region))
+            })
+        })
+    }
+
+    fn identity(&self, ctx: &OpContext, _planned: &Value) -> Option<serde_json::Value> {
+        owned_identity(ctx)
+    }
+
+    fn find<'a>(
+        &'a self,
+        ctx: &'a OpContext,
+        identity: &'a serde_json::Value,
+    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            let aws = ctx.provider::<Aws>()?;
+            let Some(address) = identity.get("address").and_then(|a| a.as_str()) else {
+                return Ok(None);
+            };
+            let found = self
+                .describe(aws, &[], tags::ec2_ownership_filters(aws, address))
+                .await?;
+            Ok(found
+                .values()
+                .next()
+                .map(|t| self.value(aws, t, &Value::Null)))
+        })
+    }
+}
