@@ -1,12 +1,11 @@
-//! Batched refresh: one describe call (per page) for every object of a type, instead of one
-//! call per object.
+//! Batched reads: EC2 describes every object of a type with one call (per page) instead of one
+//! call per object; and the `id` every stored object is read by.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use super::handle::Aws;
 use crate::lang::value::Value;
-use crate::providers::resource::{Attrs, OpContext, ProviderError};
+use crate::providers::resource::{Attrs, ProviderError};
 use crate::providers::schema::ResourceSchema;
 
 /// The `id` attribute of a stored object.
@@ -14,46 +13,6 @@ pub fn id_of(schema: &ResourceSchema, value: &Value) -> Result<String, ProviderE
     Attrs::new(schema, value)
         .string("id")?
         .ok_or_else(|| ProviderError::other(format!("the {} has no id in state", schema.type_name)))
-}
-
-/// Reads every object in `current` with one `describe` of all their ids; `value` turns a
-/// described object (with what state held) into the refreshed value. Objects not described are
-/// gone (`None`).
-pub async fn read_by_ids<'a, T, D, DF>(
-    ctx: &'a OpContext,
-    schema: &ResourceSchema,
-    current: &'a [Value],
-    describe: D,
-    value: impl Fn(&Aws, &T, &Value) -> Value,
-) -> Vec<Result<Option<Value>, ProviderError>>
-where
-    D: FnOnce(&'a Aws, Vec<String>) -> DF,
-    DF: Future<Output = Result<BTreeMap<String, T>, ProviderError>>,
-{
-    let all = |e: ProviderError| -> Vec<Result<Option<Value>, ProviderError>> {
-        let message = e.to_string();
-        current
-            .iter()
-            .map(|_| Err(ProviderError::other(message.clone())))
-            .collect()
-    };
-    let aws = match ctx.provider::<Aws>() {
-        Ok(aws) => aws,
-        Err(e) => return all(e),
-    };
-    let ids: Result<Vec<String>, _> = current.iter().map(|v| id_of(schema, v)).collect();
-    let ids = match ids {
-        Ok(ids) => ids,
-        Err(e) => return all(e),
-    };
-    match describe(aws, ids.clone()).await {
-        Ok(found) => ids
-            .iter()
-            .zip(current)
-            .map(|(id, stored)| Ok(found.get(id).map(|o| value(aws, o, stored))))
-            .collect(),
-        Err(e) => all(e),
-    }
 }
 
 /// EC2 describe by ids (or by filters, with no ids): `call` sends one request and collects every

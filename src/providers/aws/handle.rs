@@ -13,6 +13,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_types::SdkConfig;
 
 use crate::providers::configured::Scope;
+use crate::providers::resource::OpContext;
 
 /// Tag keys plat puts on every taggable object it creates: how an object created just before a
 /// crash is found again. They never show in `tags` or `tags_all`.
@@ -171,6 +172,18 @@ impl Aws {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }
+}
+
+/// The identity of an object found by its ownership tags: the address (stack and environment
+/// come from the provider configuration).
+pub fn owned_identity(ctx: &OpContext) -> Option<serde_json::Value> {
+    let aws = ctx.provider::<Aws>().ok()?;
+    Some(serde_json::json!({
+        "address": ctx.address.as_deref()?,
+        "stack": aws.scope.stack,
+        "env": aws.scope.env,
+        "region": aws.region,
+    }))
 }
 
 pub fn is_ownership_tag(key: &str) -> bool {

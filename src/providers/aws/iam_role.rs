@@ -480,7 +480,7 @@ impl ResourceType for AwsIamRole {
             .string("name")
             .ok()
             .flatten()?;
-        let mut identity = super::vpc::owned_identity(ctx)?;
+        let mut identity = super::handle::owned_identity(ctx)?;
         identity["name"] = serde_json::Value::String(name);
         Some(identity)
     }

@@ -12,6 +12,7 @@ pub mod data_caller_identity;
 pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
+pub mod ec2_object;
 pub mod eip;
 pub mod errors;
 pub mod handle;
@@ -39,6 +40,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::resource::Data;
 use super::Provider;
+use ec2_object::Ec2;
 use handle::CallLog;
 use s3_bucket_setting::BucketScoped;
 
@@ -52,13 +54,13 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
-            Arc::new(eip::AwsEip::new()),
+            Arc::new(Ec2(eip::AwsEip::new())),
             Arc::new(iam_policy::AwsIamPolicy::new()),
             Arc::new(iam_role::AwsIamRole::new()),
             Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
-            Arc::new(internet_gateway::AwsInternetGateway::new()),
-            Arc::new(nat_gateway::AwsNatGateway::new()),
-            Arc::new(route_table::AwsRouteTable::new()),
+            Arc::new(Ec2(internet_gateway::AwsInternetGateway::new())),
+            Arc::new(Ec2(nat_gateway::AwsNatGateway::new())),
+            Arc::new(Ec2(route_table::AwsRouteTable::new())),
             Arc::new(route_table_association::AwsRouteTableAssociation::new()),
             Arc::new(s3_bucket::AwsS3Bucket::new()),
             Arc::new(BucketScoped(s3_bucket_policy::BucketPolicy::new())),
@@ -69,9 +71,9 @@ pub fn provider() -> Provider {
                 s3_bucket_server_side_encryption_configuration::Encryption::new(),
             )),
             Arc::new(BucketScoped(s3_bucket_versioning::Versioning::new())),
-            Arc::new(security_group::AwsSecurityGroup::new()),
-            Arc::new(subnet::AwsSubnet::new()),
-            Arc::new(vpc::AwsVpc::new()),
+            Arc::new(Ec2(security_group::AwsSecurityGroup::new())),
+            Arc::new(Ec2(subnet::AwsSubnet::new())),
+            Arc::new(Ec2(vpc::AwsVpc::new())),
         ],
         data_sources: vec![
             Arc::new(Data(data_availability_zones::AvailabilityZones::new())),

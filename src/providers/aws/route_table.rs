@@ -6,16 +6,13 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteTable};
 
-use super::batch::{self, id_of};
+use super::ec2_object::{ec2_describe, no_sdk_retries, Ec2Object};
 use super::errors::classify;
 use super::handle::Aws;
-use super::vpc::{no_sdk_retries, owned_identity};
 use super::{retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
-use crate::providers::resource::{
-    complete, keep_computed, unknown, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
-};
+use crate::providers::resource::{complete, Attrs, BoxFuture, OpContext, ProviderError};
 use crate::providers::schema::{AttributeSchema, BlockSchema, Nesting, ResourceSchema};
 
 pub struct AwsRouteTable {
@@ -185,81 +182,6 @@ impl AwsRouteTable {
             .unwrap_or(Value::Set(items))
     }
 
-    async fn describe(
-        &self,
-        aws: &Aws,
-        ids: &[String],
-        filters: Vec<Filter>,
-    ) -> Result<BTreeMap<String, RouteTable>, ProviderError> {
-        let what = ids.join(", ");
-        batch::describe_by_ids(ids, filters, |ids, filters| {
-            let what = &what;
-            async move {
-                let mut found = Vec::new();
-                let mut pages = aws
-                    .ec2()
-                    .describe_route_tables()
-                    .set_route_table_ids(ids)
-                    .set_filters(filters)
-                    .into_paginator()
-                    .send();
-                while let Some(page) = pages.next().await {
-                    let page =
-                        page.map_err(|e| classify(aws, e, "ec2:DescribeRouteTables", what))?;
-                    found.extend(
-                        page.route_tables()
-                            .iter()
-                            .filter_map(|t| Some((t.route_table_id()?.to_owned(), t.clone()))),
-                    );
-                }
-                Ok(found)
-            }
-        })
-        .await
-    }
-
-    fn value(&self, aws: &Aws, table: &RouteTable, current: &Value) -> Value {
-        let id = table.route_table_id().unwrap_or_default();
-        let owner = table.owner_id().unwrap_or_default();
-        let (tags, tags_all) = tags::read_values(
-            aws,
-            tags::ec2_pairs(table.tags()),
-            Attrs::new(&self.schema, current).raw("tags").peel(),
-        );
-        complete(
-            &self.schema,
-            &Value::Null,
-            [
-                ("vpc_id", table.vpc_id().map_or(Value::Null, Value::string)),
-                ("id", Value::string(id)),
-                (
-                    "arn",
-                    Value::string(format!(
-                        "arn:aws:ec2:{}:{owner}:route-table/{id}",
-                        aws.region
-                    )),
-                ),
-                ("owner_id", Value::string(owner)),
-                (
-                    "route",
-                    Self::routes_value(&Self::aws_routes(table.routes())),
-                ),
-                ("tags", tags),
-                ("tags_all", tags_all),
-            ],
-        )
-    }
-
-    async fn read_one(
-        &self,
-        aws: &Aws,
-        id: &str,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
-        Ok(found.get(id).map(|t| self.value(aws, t, current)))
-    }
-
     /// Brings the table's routes to the configured ones, by destination.
     async fn sync_routes(&self, aws: &Aws, id: &str, wanted: &Value) -> Result<(), ProviderError> {
         let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
@@ -347,216 +269,170 @@ impl Default for AwsRouteTable {
     }
 }
 
-impl ResourceType for AwsRouteTable {
+impl Ec2Object for AwsRouteTable {
+    type Described = RouteTable;
+
     fn schema(&self) -> &ResourceSchema {
         &self.schema
     }
 
-    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
-        // Routes in the shape reads produce (targets not set are null), when all are known.
+    fn kind(&self) -> &'static str {
+        "route table"
+    }
+
+    fn describe<'a>(
+        &'a self,
+        aws: &'a Aws,
+        ids: &'a [String],
+        filters: Vec<Filter>,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, RouteTable>, ProviderError>> {
+        ec2_describe!(
+            aws,
+            ids,
+            filters,
+            describe_route_tables,
+            set_route_table_ids,
+            set_filters,
+            route_tables,
+            route_table_id,
+            "ec2:DescribeRouteTables"
+        )
+    }
+
+    fn value(&self, aws: &Aws, table: &RouteTable, current: &Value) -> Option<Value> {
+        let id = table.route_table_id().unwrap_or_default();
+        let owner = table.owner_id().unwrap_or_default();
+        let (tags, tags_all) = tags::read_values(
+            aws,
+            tags::ec2_pairs(table.tags()),
+            Attrs::new(&self.schema, current).raw("tags").peel(),
+        );
+        Some(complete(
+            &self.schema,
+            &Value::Null,
+            [
+                ("vpc_id", table.vpc_id().map_or(Value::Null, Value::string)),
+                ("id", Value::string(id)),
+                (
+                    "arn",
+                    Value::string(format!(
+                        "arn:aws:ec2:{}:{owner}:route-table/{id}",
+                        aws.region
+                    )),
+                ),
+                ("owner_id", Value::string(owner)),
+                (
+                    "route",
+                    Self::routes_value(&Self::aws_routes(table.routes())),
+                ),
+                ("tags", tags),
+                ("tags_all", tags_all),
+            ],
+        ))
+    }
+
+    /// Routes in the shape reads produce (targets not set are null), when all are known.
+    fn refine(&self, proposed: Value) -> Result<Value, ProviderError> {
         let routes_known = Attrs::new(&self.schema, &proposed)
             .blocks("route")
             .iter()
             .all(|r| r.is_fully_known());
-        let proposed = match (routes_known, self.routes(&proposed)) {
-            (true, Ok(routes)) => complete(
-                &self.schema,
-                &proposed,
-                [("route", Self::routes_value(&routes))],
-            ),
-            (true, Err(e)) => return Err(e),
-            (false, _) => proposed,
-        };
-        let planned = match prior {
-            Some(prior) => keep_computed(&self.schema, prior, &proposed),
-            None => complete(
-                &self.schema,
-                &proposed,
-                [("id", unknown(&self.schema, "id"))],
-            ),
-        };
-        Ok(complete(&self.schema, &planned, [("tags_all", tags_all)]))
-    }
-
-    fn create<'a>(
-        &'a self,
-        ctx: &'a OpContext,
-        planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let vpc = Attrs::new(&self.schema, planned)
-                .string("vpc_id")?
-                .unwrap_or_default();
-            let own = tags::configured(&self.schema, planned)?;
-            let address = ctx.address.as_deref();
-            let id = retry::create_once(
-                ctx,
-                || async {
-                    aws.ec2()
-                        .create_route_table()
-                        .vpc_id(&vpc)
-                        .tag_specifications(tags::ec2_specification(
-                            aws,
-                            Ec2Type::RouteTable,
-                            &own,
-                            address,
-                        ))
-                        .customize()
-                        .config_override(no_sdk_retries())
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            classify(
-                                aws,
-                                e,
-                                "ec2:CreateRouteTable",
-                                address.unwrap_or("aws_route_table"),
-                            )
-                        })
-                        .and_then(|out| {
-                            out.route_table()
-                                .and_then(|t| t.route_table_id())
-                                .map(str::to_owned)
-                                .ok_or_else(|| {
-                                    ProviderError::other("CreateRouteTable returned no id")
-                                })
-                        })
-                },
-                || async {
-                    match address {
-                        Some(address) => Ok(self
-                            .describe(aws, &[], tags::ec2_ownership_filters(aws, address))
-                            .await?
-                            .into_keys()
-                            .next()),
-                        None => Ok(None),
-                    }
-                },
-            )
-            .await?;
-            retry::while_not_found(ctx, "waiting for the new table to be visible", || {
-                self.sync_routes(aws, &id, planned)
-            })
-            .await?;
-            retry::until_visible(ctx, || self.read_one(aws, &id, planned)).await
-        })
-    }
-
-    fn read<'a>(
-        &'a self,
-        ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            self.read_one(aws, &id_of(&self.schema, current)?, current)
-                .await
-        })
-    }
-
-    fn reads_in_batches(&self) -> bool {
-        true
-    }
-
-    fn read_many<'a>(
-        &'a self,
-        ctx: &'a OpContext,
-        current: &'a [Value],
-    ) -> BoxFuture<'a, Vec<Result<Option<Value>, ProviderError>>> {
-        Box::pin(batch::read_by_ids(
-            ctx,
+        if !routes_known {
+            return Ok(proposed);
+        }
+        let routes = self.routes(&proposed)?;
+        Ok(complete(
             &self.schema,
-            current,
-            move |aws, ids| async move { self.describe(aws, &ids, Vec::new()).await },
-            |aws, t, stored| self.value(aws, t, stored),
+            &proposed,
+            [("route", Self::routes_value(&routes))],
         ))
     }
 
-    fn update<'a>(
+    fn create_call<'a>(
         &'a self,
         ctx: &'a OpContext,
-        prior: &'a Value,
+        aws: &'a Aws,
         planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
         Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let id = id_of(&self.schema, prior)?;
-            self.sync_routes(aws, &id, planned).await?;
-            tags::ec2_update(
-                aws,
-                &id,
-                &tags::configured(&self.schema, prior)?,
-                &tags::configured(&self.schema, planned)?,
-                ctx.address.as_deref(),
-            )
-            .await?;
-            self.read_one(aws, &id, planned)
-                .await?
-                .ok_or(ProviderError::NotFound)
+            let address = ctx.address.as_deref();
+            let out = aws
+                .ec2()
+                .create_route_table()
+                .vpc_id(
+                    Attrs::new(&self.schema, planned)
+                        .string("vpc_id")?
+                        .unwrap_or_default(),
+                )
+                .tag_specifications(tags::ec2_specification(
+                    aws,
+                    Ec2Type::RouteTable,
+                    &tags::configured(&self.schema, planned)?,
+                    address,
+                ))
+                .customize()
+                .config_override(no_sdk_retries())
+                .send()
+                .await
+                .map_err(|e| {
+                    classify(
+                        aws,
+                        e,
+                        "ec2:CreateRouteTable",
+                        address.unwrap_or("aws_route_table"),
+                    )
+                })?;
+            out.route_table()
+                .and_then(|t| t.route_table_id())
+                .map(str::to_owned)
+                .ok_or_else(|| ProviderError::other("CreateRouteTable returned no id"))
         })
     }
 
-    fn delete<'a>(
+    fn after_create<'a>(
         &'a self,
         ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let id = id_of(&self.schema, current)?;
-            retry::delete(
-                ctx,
-                "destroying (waiting for subnets to be disassociated)",
-                || async {
-                    aws.ec2()
-                        .delete_route_table()
-                        .route_table_id(&id)
-                        .send()
-                        .await
-                        .map(drop)
-                        .map_err(|e| classify(aws, e, "ec2:DeleteRouteTable", &id))
-                },
-            )
-            .await
-        })
-    }
-
-    fn import<'a>(
-        &'a self,
-        ctx: &'a OpContext,
+        aws: &'a Aws,
         id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            self.read_one(aws, id, &Value::Null).await?.ok_or_else(|| {
-                ProviderError::validation("id", format!("no route table {id} in {}", aws.region))
-            })
-        })
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(retry::while_not_found(
+            ctx,
+            "waiting for the new table to be visible",
+            move || self.sync_routes(aws, id, planned),
+        ))
     }
 
-    fn identity(&self, ctx: &OpContext, _planned: &Value) -> Option<serde_json::Value> {
-        owned_identity(ctx)
+    fn update_call<'a>(
+        &'a self,
+        _ctx: &'a OpContext,
+        aws: &'a Aws,
+        id: &'a str,
+        _prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(self.sync_routes(aws, id, planned))
     }
 
-    fn find<'a>(
+    fn delete_call<'a>(
         &'a self,
         ctx: &'a OpContext,
-        identity: &'a serde_json::Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let Some(address) = identity.get("address").and_then(|a| a.as_str()) else {
-                return Ok(None);
-            };
-            let found = self
-                .describe(aws, &[], tags::ec2_ownership_filters(aws, address))
-                .await?;
-            Ok(found
-                .values()
-                .next()
-                .map(|t| self.value(aws, t, &Value::Null)))
-        })
+        aws: &'a Aws,
+        id: &'a str,
+        _current: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(retry::delete(
+            ctx,
+            "destroying (waiting for subnets to be disassociated)",
+            move || async move {
+                aws.ec2()
+                    .delete_route_table()
+                    .route_table_id(id)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| classify(aws, e, "ec2:DeleteRouteTable", id))
+            },
+        ))
     }
 }

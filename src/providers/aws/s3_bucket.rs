@@ -419,7 +419,7 @@ impl ResourceType for AwsS3Bucket {
             .string("bucket")
             .ok()
             .flatten()?;
-        let mut identity = super::vpc::owned_identity(ctx)?;
+        let mut identity = super::handle::owned_identity(ctx)?;
         identity["name"] = serde_json::Value::String(name);
         Some(identity)
     }

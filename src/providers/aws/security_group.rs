@@ -5,8 +5,7 @@
 //! a canonical shape at plan time (rules with the same protocol, ports and description merged,
 //! protocols named `tcp`/`udp`/`icmp`/`-1`), and reads produce the same shape. The rules block
 //! manages every rule of the group: an omitted `egress` means none (AWS's default allow-all egress
-//! rule is removed at create, as Terraform does). Names are unique per VPC: a create whose answer
-//! was lost is found by its ownership tags.
+//! rule is removed at create, as Terraform does).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,16 +14,13 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use super::batch::{self, id_of};
+use super::ec2_object::{ec2_describe, no_sdk_retries, Ec2Object};
 use super::errors::classify;
 use super::handle::Aws;
-use super::vpc::{no_sdk_retries, owned_identity};
 use super::{retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
-use crate::providers::resource::{
-    complete, keep_computed, unknown, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
-};
+use crate::providers::resource::{complete, Attrs, BoxFuture, OpContext, ProviderError};
 use crate::providers::schema::{AttributeSchema, BlockSchema, Nesting, ResourceSchema};
 
 pub struct AwsSecurityGroup {
@@ -352,100 +348,6 @@ impl AwsSecurityGroup {
         .build()
     }
 
-    async fn describe(
-        &self,
-        aws: &Aws,
-        ids: &[String],
-        filters: Vec<Filter>,
-    ) -> Result<BTreeMap<String, SecurityGroup>, ProviderError> {
-        let what = ids.join(", ");
-        batch::describe_by_ids(ids, filters, |ids, filters| {
-            let what = &what;
-            async move {
-                let mut found = Vec::new();
-                let mut pages = aws
-                    .ec2()
-                    .describe_security_groups()
-                    .set_group_ids(ids)
-                    .set_filters(filters)
-                    .into_paginator()
-                    .send();
-                while let Some(page) = pages.next().await {
-                    let page =
-                        page.map_err(|e| classify(aws, e, "ec2:DescribeSecurityGroups", what))?;
-                    found.extend(
-                        page.security_groups()
-                            .iter()
-                            .filter_map(|g| Some((g.group_id()?.to_owned(), g.clone()))),
-                    );
-                }
-                Ok(found)
-            }
-        })
-        .await
-    }
-
-    fn value(&self, aws: &Aws, group: &SecurityGroup, current: &Value) -> Value {
-        let id = group.group_id().unwrap_or_default();
-        let owner = group.owner_id().unwrap_or_default();
-        let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(
-            aws,
-            tags::ec2_pairs(group.tags()),
-            stored.raw("tags").peel(),
-        );
-        let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
-        complete(
-            &self.schema,
-            &Value::Null,
-            [
-                ("name", text(group.group_name())),
-                ("name_prefix", stored.raw("name_prefix").clone()),
-                ("description", text(group.description())),
-                ("vpc_id", text(group.vpc_id())),
-                (
-                    "revoke_rules_on_delete",
-                    Value::Bool(
-                        stored
-                            .bool("revoke_rules_on_delete")
-                            .ok()
-                            .flatten()
-                            .unwrap_or(false),
-                    ),
-                ),
-                ("id", Value::string(id)),
-                (
-                    "arn",
-                    Value::string(format!(
-                        "arn:aws:ec2:{}:{owner}:security-group/{id}",
-                        aws.region
-                    )),
-                ),
-                ("owner_id", Value::string(owner)),
-                ("tags", tags),
-                ("tags_all", tags_all),
-                (
-                    "ingress",
-                    Self::rules_value(&Self::aws_atoms(id, group.ip_permissions())),
-                ),
-                (
-                    "egress",
-                    Self::rules_value(&Self::aws_atoms(id, group.ip_permissions_egress())),
-                ),
-            ],
-        )
-    }
-
-    async fn read_one(
-        &self,
-        aws: &Aws,
-        id: &str,
-        current: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
-        Ok(found.get(id).map(|g| self.value(aws, g, current)))
-    }
-
     /// Brings the group's rules to `wanted` (revoking first, then authorizing).
     async fn sync_rules(&self, aws: &Aws, id: &str, wanted: &Value) -> Result<(), ProviderError> {
         let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
@@ -539,38 +441,98 @@ impl Default for AwsSecurityGroup {
     }
 }
 
-impl ResourceType for AwsSecurityGroup {
+impl Ec2Object for AwsSecurityGroup {
+    type Described = SecurityGroup;
+
     fn schema(&self) -> &ResourceSchema {
         &self.schema
     }
 
-    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
-        let proposed = self.canonical(proposed)?;
-        let planned = match prior {
-            Some(prior) => keep_computed(&self.schema, prior, &proposed),
-            None => {
-                let name = match Attrs::new(&self.schema, &proposed).raw("name").peel() {
-                    Value::Unknown(_) => unknown(&self.schema, "name"),
-                    other => other.clone(),
-                };
-                complete(
-                    &self.schema,
-                    &proposed,
-                    [("name", name), ("id", unknown(&self.schema, "id"))],
-                )
-            }
-        };
-        Ok(complete(&self.schema, &planned, [("tags_all", tags_all)]))
+    fn kind(&self) -> &'static str {
+        "security group"
     }
 
-    fn create<'a>(
+    fn describe<'a>(
+        &'a self,
+        aws: &'a Aws,
+        ids: &'a [String],
+        filters: Vec<Filter>,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, SecurityGroup>, ProviderError>> {
+        ec2_describe!(
+            aws,
+            ids,
+            filters,
+            describe_security_groups,
+            set_group_ids,
+            set_filters,
+            security_groups,
+            group_id,
+            "ec2:DescribeSecurityGroups"
+        )
+    }
+
+    fn value(&self, aws: &Aws, group: &SecurityGroup, current: &Value) -> Option<Value> {
+        let id = group.group_id().unwrap_or_default();
+        let owner = group.owner_id().unwrap_or_default();
+        let stored = Attrs::new(&self.schema, current);
+        let (tags, tags_all) = tags::read_values(
+            aws,
+            tags::ec2_pairs(group.tags()),
+            stored.raw("tags").peel(),
+        );
+        let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
+        Some(complete(
+            &self.schema,
+            &Value::Null,
+            [
+                ("name", text(group.group_name())),
+                ("name_prefix", stored.raw("name_prefix").clone()),
+                ("description", text(group.description())),
+                ("vpc_id", text(group.vpc_id())),
+                (
+                    "revoke_rules_on_delete",
+                    Value::Bool(
+                        stored
+                            .bool("revoke_rules_on_delete")
+                            .ok()
+                            .flatten()
+                            .unwrap_or(false),
+                    ),
+                ),
+                ("id", Value::string(id)),
+                (
+                    "arn",
+                    Value::string(format!(
+                        "arn:aws:ec2:{}:{owner}:security-group/{id}",
+                        aws.region
+                    )),
+                ),
+                ("owner_id", Value::string(owner)),
+                ("tags", tags),
+                ("tags_all", tags_all),
+                (
+                    "ingress",
+                    Self::rules_value(&Self::aws_atoms(id, group.ip_permissions())),
+                ),
+                (
+                    "egress",
+                    Self::rules_value(&Self::aws_atoms(id, group.ip_permissions_egress())),
+                ),
+            ],
+        ))
+    }
+
+    fn refine(&self, proposed: Value) -> Result<Value, ProviderError> {
+        self.canonical(proposed)
+    }
+
+    fn create_call<'a>(
         &'a self,
         ctx: &'a OpContext,
+        aws: &'a Aws,
         planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
+    ) -> BoxFuture<'a, Result<String, ProviderError>> {
         Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
             let name = match attrs.string("name") {
                 Ok(Some(name)) => name,
@@ -582,133 +544,81 @@ impl ResourceType for AwsSecurityGroup {
                     format!("{prefix}{}", &random[..26])
                 }
             };
-            let description = attrs
-                .string("description")?
-                .unwrap_or_else(|| "Managed by Terraform".into());
-            // Unset, the group goes in the default VPC.
-            let vpc = attrs.string("vpc_id").ok().flatten();
-            let own = tags::configured(&self.schema, planned)?;
             let address = ctx.address.as_deref();
-            let owner = address.unwrap_or("aws_security_group");
-            let find = || async {
-                match address {
-                    Some(address) => Ok(self
-                        .describe(aws, &[], tags::ec2_ownership_filters(aws, address))
-                        .await?
-                        .into_keys()
-                        .next()),
-                    None => Ok(None),
-                }
-            };
-            let id = retry::create_once(
-                ctx,
-                || async {
-                    let sent = aws
-                        .ec2()
-                        .create_security_group()
-                        .group_name(&name)
-                        .description(&description)
-                        .set_vpc_id(vpc.clone())
-                        .tag_specifications(tags::ec2_specification(aws, Ec2Type::SecurityGroup, &own, address))
-                        .customize()
-                        .config_override(no_sdk_retries())
-                        .send()
-                        .await;
-                    match sent {
-                        Ok(out) => out.group_id().map(str::to_owned).ok_or_else(|| ProviderError::other("CreateSecurityGroup returned no id")),
-                        // The name is taken: ours if it carries this instance's ownership tags.
-                        Err(e) => match classify(aws, e, "ec2:CreateSecurityGroup", owner) {
-                            ProviderError::Conflict(message) => find().await?.ok_or_else(|| {
-                                ProviderError::Conflict(format!(
-                                    "{message}; a security group named {name} already exists in this VPC and this stack did not create it: import it, or choose another name"
-                                ))
-                            }),
-                            other => Err(other),
-                        },
-                    }
-                },
-                find,
-            )
-            .await?;
-            retry::while_not_found(ctx, "waiting for the new group to be visible", || {
-                self.sync_rules(aws, &id, planned)
-            })
-            .await?;
-            retry::until_visible(ctx, || self.read_one(aws, &id, planned)).await
-        })
-    }
-
-    fn read<'a>(
-        &'a self,
-        ctx: &'a OpContext,
-        current: &'a Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            self.read_one(aws, &id_of(&self.schema, current)?, current)
+            let out = aws
+                .ec2()
+                .create_security_group()
+                .group_name(&name)
+                .description(
+                    attrs
+                        .string("description")?
+                        .unwrap_or_else(|| "Managed by Terraform".into()),
+                )
+                // Unset, the group goes in the default VPC.
+                .set_vpc_id(attrs.string("vpc_id").ok().flatten())
+                .tag_specifications(tags::ec2_specification(
+                    aws,
+                    Ec2Type::SecurityGroup,
+                    &tags::configured(&self.schema, planned)?,
+                    address,
+                ))
+                .customize()
+                .config_override(no_sdk_retries())
+                .send()
                 .await
+                .map_err(|e| {
+                    classify(
+                        aws,
+                        e,
+                        "ec2:CreateSecurityGroup",
+                        address.unwrap_or("aws_security_group"),
+                    )
+                })?;
+            out.group_id()
+                .map(str::to_owned)
+                .ok_or_else(|| ProviderError::other("CreateSecurityGroup returned no id"))
         })
     }
 
-    fn reads_in_batches(&self) -> bool {
-        true
-    }
-
-    fn read_many<'a>(
+    fn after_create<'a>(
         &'a self,
         ctx: &'a OpContext,
-        current: &'a [Value],
-    ) -> BoxFuture<'a, Vec<Result<Option<Value>, ProviderError>>> {
-        Box::pin(batch::read_by_ids(
+        aws: &'a Aws,
+        id: &'a str,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(retry::while_not_found(
             ctx,
-            &self.schema,
-            current,
-            move |aws, ids| async move { self.describe(aws, &ids, Vec::new()).await },
-            |aws, g, stored| self.value(aws, g, stored),
+            "waiting for the new group to be visible",
+            move || self.sync_rules(aws, id, planned),
         ))
     }
 
-    fn update<'a>(
+    fn update_call<'a>(
         &'a self,
-        ctx: &'a OpContext,
-        prior: &'a Value,
+        _ctx: &'a OpContext,
+        aws: &'a Aws,
+        id: &'a str,
+        _prior: &'a Value,
         planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let id = id_of(&self.schema, prior)?;
-            self.sync_rules(aws, &id, planned).await?;
-            tags::ec2_update(
-                aws,
-                &id,
-                &tags::configured(&self.schema, prior)?,
-                &tags::configured(&self.schema, planned)?,
-                ctx.address.as_deref(),
-            )
-            .await?;
-            self.read_one(aws, &id, planned)
-                .await?
-                .ok_or(ProviderError::NotFound)
-        })
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(self.sync_rules(aws, id, planned))
     }
 
-    fn delete<'a>(
+    fn delete_call<'a>(
         &'a self,
         ctx: &'a OpContext,
+        aws: &'a Aws,
+        id: &'a str,
         current: &'a Value,
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
         Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let id = id_of(&self.schema, current)?;
             if Attrs::new(&self.schema, current)
                 .bool("revoke_rules_on_delete")?
                 .unwrap_or(false)
             {
                 let none = complete(&self.schema, &Value::Null, []);
-                match self.sync_rules(aws, &id, &none).await {
-                    Ok(()) | Err(ProviderError::NotFound) => {}
-                    Err(e) => return Err(e),
-                }
+                self.sync_rules(aws, id, &none).await?;
             }
             retry::delete(
                 ctx,
@@ -716,51 +626,14 @@ impl ResourceType for AwsSecurityGroup {
                 || async {
                     aws.ec2()
                         .delete_security_group()
-                        .group_id(&id)
+                        .group_id(id)
                         .send()
                         .await
                         .map(drop)
-                        .map_err(|e| classify(aws, e, "ec2:DeleteSecurityGroup", &id))
+                        .map_err(|e| classify(aws, e, "ec2:DeleteSecurityGroup", id))
                 },
             )
             .await
-        })
-    }
-
-    fn import<'a>(
-        &'a self,
-        ctx: &'a OpContext,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            self.read_one(aws, id, &Value::Null).await?.ok_or_else(|| {
-                ProviderError::validation("id", format!("no security group {id} in {}", aws.region))
-            })
-        })
-    }
-
-    fn identity(&self, ctx: &OpContext, _planned: &Value) -> Option<serde_json::Value> {
-        owned_identity(ctx)
-    }
-
-    fn find<'a>(
-        &'a self,
-        ctx: &'a OpContext,
-        identity: &'a serde_json::Value,
-    ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
-        Box::pin(async move {
-            let aws = ctx.provider::<Aws>()?;
-            let Some(address) = identity.get("address").and_then(|a| a.as_str()) else {
-                return Ok(None);
-            };
-            let found = self
-                .describe(aws, &[], tags::ec2_ownership_filters(aws, address))
-                .await?;
-            Ok(found
-                .values()
-                .next()
-                .map(|g| self.value(aws, g, &Value::Null)))
         })
     }
 }
