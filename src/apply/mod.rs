@@ -465,6 +465,18 @@ impl Operation<'_> {
         .await
     }
 
+    /// Records a written object: the journal result, then the instance in state.
+    fn save(&self, seq: u64, instance: InstanceState) -> Result<(), String> {
+        let address = &self.planned.address;
+        let provider = self.planned.provider.clone();
+        let outcome = Outcome::Done {
+            instance: Some(instance.clone()),
+        };
+        self.finish(seq, outcome, |state| {
+            state.set_instance(address, &provider, instance)
+        })
+    }
+
     /// Runs a create or update call and records its outcome: the new value in state, or the
     /// failure. `verbs` are the progress words (starting, done) and the error prefix.
     async fn record_written(
@@ -481,14 +493,7 @@ impl Operation<'_> {
         let started = Instant::now();
         match call.await {
             Ok(value) => {
-                let instance = instance_from_value(&value)?;
-                let provider = self.planned.provider.clone();
-                let outcome = Outcome::Done {
-                    instance: Some(instance.clone()),
-                };
-                self.finish(seq, outcome, |state| {
-                    state.set_instance(address, &provider, instance)
-                })?;
+                self.save(seq, instance_from_value(&value)?)?;
                 self.progress(format!(
                     "{address}: {done} after {}{}",
                     elapsed(started),
@@ -501,13 +506,7 @@ impl Operation<'_> {
                 // is orphaned and the next apply replaces it.
                 let mut instance = instance_from_value(&value)?;
                 instance.status = crate::state::InstanceStatus::Tainted;
-                let provider = self.planned.provider.clone();
-                let outcome = Outcome::Done {
-                    instance: Some(instance.clone()),
-                };
-                let _ = self.finish(seq, outcome, |state| {
-                    state.set_instance(address, &provider, instance)
-                });
+                let _ = self.save(seq, instance);
                 Err(format!(
                     "{failed}: {cause}; the object{} exists and is saved as tainted: the next apply replaces it",
                     id_suffix(&value)

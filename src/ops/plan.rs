@@ -369,9 +369,7 @@ impl RuntimeReader {
             providers: providers.fresh(),
         })
     }
-}
 
-impl RuntimeReader {
     /// Configures every provider the configuration's resources use (see
     /// [`ProviderSet::prepare`]).
     pub fn prepare(&self, loaded: &crate::stack::Loaded) -> Result<(), PlanError> {

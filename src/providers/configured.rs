@@ -1,9 +1,9 @@
 //! Provider configurations: the `provider` blocks of a stack, turned into what resource types
 //! operate through (for AWS: clients for a region and credentials, default and ownership tags).
 //!
-//! A provider that needs configuration implements [`Configure`]; the run configures each provider
-//! its configuration or state uses once, before refresh, and hands the result to every operation
-//! in [`OpContext::provider`](super::resource::OpContext::provider).
+//! A provider that needs configuration implements [`Configure`]. The run evaluates the stack's
+//! `provider` blocks before refresh, configures each provider on its first use, and hands the
+//! result to every operation in [`OpContext::provider`](super::resource::OpContext::provider).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -45,11 +45,11 @@ pub trait Configure: Send + Sync {
 ///
 /// Configured clients hold connections bound to the async runtime they first ran on, so each
 /// runtime of a run (refresh, data reads, apply) takes its own set with [`ProviderSet::fresh`].
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ProviderSet {
     /// Evaluated root `provider` blocks by `name` or `name.alias`.
     configs: Arc<BTreeMap<String, Value>>,
-    scope: Option<Scope>,
+    scope: Scope,
     configured: Arc<tokio::sync::Mutex<HashMap<String, ProviderHandle>>>,
 }
 
@@ -57,7 +57,7 @@ impl ProviderSet {
     pub fn new(configs: BTreeMap<String, Value>, scope: Scope) -> ProviderSet {
         ProviderSet {
             configs: Arc::new(configs),
-            scope: Some(scope),
+            scope,
             configured: Arc::default(),
         }
     }
@@ -106,13 +106,8 @@ impl ProviderSet {
                 ),
             });
         }
-        let default_scope = Scope {
-            stack: String::new(),
-            env: "default".into(),
-        };
-        let scope = self.scope.as_ref().unwrap_or(&default_scope);
         let handle = configure
-            .configure(&config, scope)
+            .configure(&config, &self.scope)
             .await
             .map_err(|e| match e {
                 ProviderError::Validation { attribute, message } => ProviderError::Validation {
@@ -127,9 +122,7 @@ impl ProviderSet {
         configured.insert(provider.to_owned(), handle.clone());
         Ok(Some(handle))
     }
-}
 
-impl ProviderSet {
     /// Configures each of these providers now, so that a bad configuration (an invalid region,
     /// no credentials) is reported before anything is planned.
     pub async fn prepare(

@@ -2,6 +2,7 @@
 //! which resource was denied, which endpoint could not be reached, which credential sources
 //! were tried.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -87,15 +88,14 @@ fn is_conflict(code: &str) -> bool {
 }
 
 /// An error of `action` (`ec2:CreateVpc`) on `resource` (an id, a name or an address).
-pub fn classify<E, R>(
+pub fn classify<E>(
     aws: &Aws,
-    error: SdkError<E, R>,
+    error: SdkError<E, HttpResponse>,
     action: &str,
     resource: &str,
 ) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let service = action.split(':').next().unwrap_or(action);
     match &error {
@@ -110,12 +110,7 @@ where
             };
             if code.is_empty() {
                 // Not an AWS error document (an emulator's HTML error page, a proxy's reply).
-                let raw = format!("{:?}", service_error.raw());
-                let status = raw
-                    .split("status: StatusCode(")
-                    .nth(1)
-                    .and_then(|r| r.split(')').next())
-                    .unwrap_or("?");
+                let status = service_error.raw().status().as_u16();
                 let mut cause = source_chain(&error);
                 if let Some((cut, _)) = cause.char_indices().nth(300) {
                     cause.truncate(cut);

@@ -186,6 +186,17 @@ pub fn owned_identity(ctx: &OpContext) -> Option<serde_json::Value> {
     }))
 }
 
+/// Whether tags `(key, value)` say that the instance at `address` made the object.
+pub fn carries_address<'t>(
+    tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    address: Option<&str>,
+) -> bool {
+    address.is_some_and(|address| {
+        tags.into_iter()
+            .any(|(key, value)| key == TAG_ADDRESS && value == address)
+    })
+}
+
 pub fn is_ownership_tag(key: &str) -> bool {
     matches!(key, TAG_STACK | TAG_ENV | TAG_ADDRESS)
 }

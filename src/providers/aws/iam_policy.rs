@@ -5,7 +5,7 @@
 //! is adopted when the policy carries this instance's ownership tags.
 
 use super::errors::classify;
-use super::handle::{Aws, TAG_ADDRESS};
+use super::handle::{carries_address, Aws};
 use super::{policy, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -189,19 +189,12 @@ impl ResourceType for AwsIamPolicy {
         }
         let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
         let planned = match prior {
-            Some(prior) => {
-                let planned = keep_computed(&self.schema, prior, &proposed);
-                let before = Attrs::new(&self.schema, prior)
-                    .string("policy")
-                    .ok()
-                    .flatten();
-                match (before, attrs.string("policy").ok().flatten()) {
-                    (Some(before), Some(after)) if policy::equivalent(&before, &after) => {
-                        complete(&self.schema, &planned, [("policy", Value::string(before))])
-                    }
-                    _ => planned,
-                }
-            }
+            Some(prior) => policy::keep_prior_text(
+                &self.schema,
+                prior,
+                keep_computed(&self.schema, prior, &proposed),
+                "policy",
+            ),
             None => complete(
                 &self.schema,
                 &proposed,
@@ -236,22 +229,9 @@ impl ResourceType for AwsIamPolicy {
             let document = attrs.string("policy")?.unwrap_or_default();
             let address = ctx.address.as_deref();
             let all = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
-            let iam_tags: Vec<aws_sdk_iam::types::Tag> = all
-                .iter()
-                .filter_map(|(k, v)| {
-                    aws_sdk_iam::types::Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                        .ok()
-                })
-                .collect();
+            let iam_tags = tags::iam_tags(&all);
             let ours = |carried: &[aws_sdk_iam::types::Tag]| {
-                address.is_some_and(|a| {
-                    carried
-                        .iter()
-                        .any(|t| t.key() == TAG_ADDRESS && t.value() == a)
-                })
+                carries_address(tags::iam_pairs(carried), address)
             };
             let arn = retry::create_once(
                 ctx,
@@ -265,10 +245,7 @@ impl ResourceType for AwsIamPolicy {
                         .set_description(attrs.string("description")?)
                         .set_tags(Some(iam_tags.clone()))
                         .customize()
-                        .config_override(
-                            aws_sdk_iam::config::Builder::default()
-                                .retry_config(aws_config::retry::RetryConfig::disabled()),
-                        )
+                        .config_override(tags::iam_no_sdk_retries())
                         .send()
                         .await;
                     match sent {
@@ -372,20 +349,10 @@ impl ResourceType for AwsIamPolicy {
                     .map_err(|e| classify(aws, e, "iam:UntagPolicy", &arn))?;
             }
             if had != wanted {
-                let iam_tags: Vec<aws_sdk_iam::types::Tag> = wanted
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        aws_sdk_iam::types::Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                            .ok()
-                    })
-                    .collect();
                 aws.iam()
                     .tag_policy()
                     .policy_arn(&arn)
-                    .set_tags(Some(iam_tags))
+                    .set_tags(Some(tags::iam_tags(&wanted)))
                     .send()
                     .await
                     .map_err(|e| classify(aws, e, "iam:TagPolicy", &arn))?;

@@ -7,7 +7,7 @@
 //! IAM has no call that reads several roles by name, so refresh asks once per role.
 
 use super::errors::classify;
-use super::handle::{Aws, TAG_ADDRESS};
+use super::handle::{carries_address, Aws};
 use super::{policy, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -176,18 +176,6 @@ impl Default for AwsIamRole {
     }
 }
 
-fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
-    tags.iter()
-        .filter_map(|(k, v)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .ok()
-        })
-        .collect()
-}
-
 fn name_of(schema: &ResourceSchema, value: &Value) -> Result<String, ProviderError> {
     Attrs::new(schema, value)
         .string("name")?
@@ -229,43 +217,21 @@ impl ResourceType for AwsIamRole {
             }
         }
         let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
-        let mut planned = match prior {
-            Some(prior) => {
-                let mut planned = keep_computed(&self.schema, prior, &proposed);
-                // The same trust policy written differently is no change.
-                let before = Attrs::new(&self.schema, prior)
-                    .string("assume_role_policy")
-                    .ok()
-                    .flatten();
-                let after = attrs.string("assume_role_policy").ok().flatten();
-                if let (Some(before), Some(after)) = (before, after) {
-                    if policy::equivalent(&before, &after) {
-                        planned = complete(
-                            &self.schema,
-                            &planned,
-                            [("assume_role_policy", Value::string(before))],
-                        );
-                    }
-                }
-                planned
-            }
-            None => {
-                let name = match attrs.raw("name").peel() {
-                    Value::Unknown(_) if attrs.raw("name_prefix").is_null() => {
-                        // Neither name nor prefix: Terraform's default prefix.
-                        unknown(&self.schema, "name")
-                    }
-                    other => other.clone(),
-                };
-                complete(
-                    &self.schema,
-                    &proposed,
-                    [("name", name), ("id", unknown(&self.schema, "id"))],
-                )
-            }
+        let planned = match prior {
+            // The same trust policy written differently is no change.
+            Some(prior) => policy::keep_prior_text(
+                &self.schema,
+                prior,
+                keep_computed(&self.schema, prior, &proposed),
+                "assume_role_policy",
+            ),
+            None => complete(
+                &self.schema,
+                &proposed,
+                [("id", unknown(&self.schema, "id"))],
+            ),
         };
-        planned = complete(&self.schema, &planned, [("tags_all", tags_all)]);
-        Ok(planned)
+        Ok(complete(&self.schema, &planned, [("tags_all", tags_all)]))
     }
 
     fn create<'a>(
@@ -300,12 +266,9 @@ impl ResourceType for AwsIamRole {
                         .path(attrs.string("path")?.unwrap_or_else(|| "/".into()))
                         .set_description(attrs.string("description")?)
                         .max_session_duration(session)
-                        .set_tags(Some(iam_tags(&all_tags)))
+                        .set_tags(Some(tags::iam_tags(&all_tags)))
                         .customize()
-                        .config_override(
-                            aws_sdk_iam::config::Builder::default()
-                                .retry_config(aws_config::retry::RetryConfig::disabled()),
-                        )
+                        .config_override(tags::iam_no_sdk_retries())
                         .send()
                         .await;
                     match sent {
@@ -314,11 +277,7 @@ impl ResourceType for AwsIamRole {
                             // The name is taken: ours if it carries this instance's address.
                             ProviderError::Conflict(message) => {
                                 let ours = self.get(aws, &name).await?.is_some_and(|role| {
-                                    address.is_some_and(|address| {
-                                        role.tags()
-                                            .iter()
-                                            .any(|t| t.key() == TAG_ADDRESS && t.value() == address)
-                                    })
+                                    carries_address(tags::iam_pairs(role.tags()), address)
                                 });
                                 if ours {
                                     Ok(())
@@ -335,13 +294,7 @@ impl ResourceType for AwsIamRole {
                 || async {
                     let found = self.get(aws, &name).await?;
                     Ok(found
-                        .is_some_and(|role| {
-                            address.is_some_and(|address| {
-                                role.tags()
-                                    .iter()
-                                    .any(|t| t.key() == TAG_ADDRESS && t.value() == address)
-                            })
-                        })
+                        .is_some_and(|role| carries_address(tags::iam_pairs(role.tags()), address))
                         .then_some(()))
                 },
             );
@@ -420,7 +373,7 @@ impl ResourceType for AwsIamRole {
                 aws.iam()
                     .tag_role()
                     .role_name(&name)
-                    .set_tags(Some(iam_tags(&wanted)))
+                    .set_tags(Some(tags::iam_tags(&wanted)))
                     .send()
                     .await
                     .map_err(|e| classify(aws, e, "iam:TagRole", &name))?;
@@ -499,9 +452,7 @@ impl ResourceType for AwsIamRole {
                 return Ok(None);
             };
             Ok(self.get(aws, name).await?.and_then(|role| {
-                role.tags()
-                    .iter()
-                    .any(|t| t.key() == TAG_ADDRESS && t.value() == address)
+                carries_address(tags::iam_pairs(role.tags()), Some(address))
                     .then(|| self.value(aws, &role, &Value::Null))
             }))
         })

@@ -62,6 +62,27 @@ pub fn keep_known(known: Option<&str>, read: &str) -> String {
     }
 }
 
+/// The planned value with the prior's text of a policy document attribute kept when the new
+/// text means the same, so that a rewrite alone plans no change.
+pub fn keep_prior_text(
+    schema: &crate::providers::schema::ResourceSchema,
+    prior: &crate::lang::value::Value,
+    planned: crate::lang::value::Value,
+    attribute: &'static str,
+) -> crate::lang::value::Value {
+    use crate::providers::resource::{complete, Attrs};
+    let text =
+        |v: &crate::lang::value::Value| Attrs::new(schema, v).string(attribute).ok().flatten();
+    match (text(prior), text(&planned)) {
+        (Some(before), Some(after)) if equivalent(&before, &after) => complete(
+            schema,
+            &planned,
+            [(attribute, crate::lang::value::Value::string(before))],
+        ),
+        _ => planned,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

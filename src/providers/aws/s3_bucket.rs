@@ -13,7 +13,7 @@ use aws_sdk_s3::types::{
 };
 
 use super::errors::classify;
-use super::handle::{Aws, TAG_ADDRESS};
+use super::handle::{carries_address, Aws};
 use super::{retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -298,11 +298,10 @@ impl ResourceType for AwsS3Bucket {
             let address = ctx.address.as_deref();
             let all = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
             let ours = |carried: &[(String, String)]| {
-                address.is_some_and(|address| {
-                    carried
-                        .iter()
-                        .any(|(k, v)| k == TAG_ADDRESS && v == address)
-                })
+                carries_address(
+                    carried.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    address,
+                )
             };
             if self.exists(aws, &name).await? {
                 if !ours(&self.tags_of(aws, &name).await?) {
@@ -441,10 +440,8 @@ impl ResourceType for AwsS3Bucket {
                 return Ok(None);
             }
             let carried = self.tags_of(aws, name).await?;
-            if !carried
-                .iter()
-                .any(|(k, v)| k == TAG_ADDRESS && v == address)
-            {
+            let pairs = carried.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            if !carries_address(pairs, Some(address)) {
                 return Ok(None);
             }
             self.read_name(aws, name, &Value::Null).await

@@ -53,24 +53,7 @@ impl BucketSetting for BucketPolicy {
     }
 
     fn keep(&self, prior: &Value, proposed: Value) -> Value {
-        let before = Attrs::new(&self.schema, prior)
-            .string("policy")
-            .ok()
-            .flatten();
-        let after = Attrs::new(&self.schema, &proposed)
-            .string("policy")
-            .ok()
-            .flatten();
-        match (before, after) {
-            (Some(before), Some(after)) if policy::equivalent(&before, &after) => {
-                crate::providers::resource::complete(
-                    &self.schema,
-                    &proposed,
-                    [("policy", Value::string(before))],
-                )
-            }
-            _ => proposed,
-        }
+        policy::keep_prior_text(&self.schema, prior, proposed, "policy")
     }
 
     fn put<'a>(

@@ -146,3 +146,26 @@ pub fn ec2_ownership_filters(aws: &Aws, address: &str) -> Vec<aws_sdk_ec2::types
         })
         .collect()
 }
+
+pub fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+/// An IAM object's tags as `(key, value)` pairs.
+pub fn iam_pairs(tags: &[aws_sdk_iam::types::Tag]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|t| (t.key(), t.value()))
+}
+
+/// A call override with the IAM SDK's automatic retries off: for creates, which plat retries
+/// itself after checking that the first attempt did not already create the object.
+pub fn iam_no_sdk_retries() -> aws_sdk_iam::config::Builder {
+    aws_sdk_iam::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
+}

@@ -9,7 +9,7 @@ use super::local_file::{blocking, hashes, read_bytes};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 use crate::providers::resource::{
-    complete, Attrs, BoxFuture, OpContext, ProviderError, ResourceType,
+    complete, Attrs, BoxFuture, DataSource, OpContext, ProviderError,
 };
 use crate::providers::schema::{AttributeSchema, ResourceSchema};
 
@@ -50,23 +50,9 @@ fn schema() -> ResourceSchema {
     }
 }
 
-fn not_for_data(operation: &str) -> ProviderError {
-    ProviderError::other(format!(
-        "a data source is only read; {operation} does not apply"
-    ))
-}
-
-impl ResourceType for LocalFileData {
+impl DataSource for LocalFileData {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
-    }
-
-    fn create<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async { Err(not_for_data("create")) })
     }
 
     /// Reads the file named by the configuration.
@@ -97,30 +83,5 @@ impl ResourceType for LocalFileData {
             set.extend(hashes(&bytes));
             Ok(Some(complete(&self.schema, current, set)))
         })
-    }
-
-    fn update<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _prior: &'a Value,
-        _planned: &'a Value,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async { Err(not_for_data("update")) })
-    }
-
-    fn delete<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _current: &'a Value,
-    ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn import<'a>(
-        &'a self,
-        _ctx: &'a OpContext,
-        _id: &'a str,
-    ) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async { Err(not_for_data("import")) })
     }
 }

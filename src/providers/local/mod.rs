@@ -5,13 +5,14 @@ pub mod local_file_data;
 
 use std::sync::Arc;
 
+use super::resource::Data;
 use super::Provider;
 
 pub fn provider() -> Provider {
     Provider {
         name: "local",
         resources: vec![Arc::new(local_file::LocalFile::new())],
-        data_sources: vec![Arc::new(local_file_data::LocalFileData::new())],
+        data_sources: vec![Arc::new(Data(local_file_data::LocalFileData::new()))],
         configure: None,
     }
 }
