@@ -409,4 +409,15 @@ impl crate::plan::planner::DataReader for RuntimeReader {
             Err(e) => Err(e.to_string()),
         }
     }
+
+    fn configured(&self, provider: &str) -> Option<crate::providers::resource::ProviderHandle> {
+        // Every provider the configuration uses was set up by `prepare`, which reported any
+        // error; this only looks it up.
+        let name = provider.split_once('.').map_or(provider, |(name, _)| name);
+        registry().configurer(name)?;
+        self.runtime
+            .block_on(self.providers.handle(provider))
+            .ok()
+            .flatten()
+    }
 }

@@ -18,7 +18,7 @@ pub enum IgnoreChanges {
 }
 
 impl IgnoreChanges {
-    fn covers(&self, attribute: &str) -> bool {
+    pub fn covers(&self, attribute: &str) -> bool {
         match self {
             IgnoreChanges::None => false,
             IgnoreChanges::All => true,

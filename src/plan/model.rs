@@ -59,6 +59,9 @@ pub enum Reason {
     KeyNoLongerPresent,
     /// A resource in `replace_triggered_by` changes.
     ReplaceTriggeredBy { address: String },
+    /// The provider's configuration changes these attributes (new `default_tags` change
+    /// `tags_all`), though the resource's own configuration does not.
+    ProviderConfigChanged { attributes: Vec<String> },
     /// `plat destroy` or `plan --destroy`.
     DestroyRequested,
     /// Data source arguments are not known until apply.

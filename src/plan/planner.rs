@@ -94,8 +94,8 @@ pub struct PlanOptions {
     pub exclude: Vec<String>,
 }
 
-/// The hook that turns expansion into planning.
-/// Reads data sources for the planner (the IO is the caller's).
+/// What the planner asks of the run's providers (the IO is the caller's): data source reads,
+/// and the configured providers whose settings plan rules depend on.
 pub trait DataReader {
     fn read(
         &self,
@@ -103,6 +103,13 @@ pub trait DataReader {
         provider: &str,
         config: &Value,
     ) -> Result<Value, String>;
+
+    /// The configured provider `provider` (`aws`, `aws.west`), if it takes configuration and
+    /// could be set up.
+    fn configured(&self, provider: &str) -> Option<crate::providers::resource::ProviderHandle> {
+        let _ = provider;
+        None
+    }
 }
 
 pub struct Planner<'p> {
@@ -334,16 +341,31 @@ impl<'p> Planner<'p> {
             change.reasons = vec![Reason::DestroyRequested];
         }
         // The provider's plan rules: stable random values, outputs known at plan time, ...
+        let provider = self
+            .reader
+            .and_then(|r| r.configured(&resource_provider(resource)));
         let hook_prior = match change.action {
             Action::Update => prior_value.as_ref(),
             _ => None,
         };
-        if matches!(
+        if change.action == Action::NoOp && provider.is_some() {
+            // Unchanged by the configuration; the provider's configuration may still change it
+            // (new default tags).
+            if let Some(prior) = &prior_value {
+                change = provider_update(
+                    &*implementation,
+                    provider.as_ref(),
+                    prior,
+                    &ignore_changes(resource),
+                )
+                .unwrap_or(change);
+            }
+        } else if matches!(
             change.action,
             Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete
         ) {
             if let Some(after) = change.after.take() {
-                match implementation.plan(hook_prior, after.clone()) {
+                match implementation.plan_configured(provider.as_ref(), hook_prior, after.clone()) {
                     Ok(planned) => change.after = Some(planned),
                     Err(e) => {
                         diagnostics.push(
@@ -526,6 +548,42 @@ fn needs_conversion(value: &Value, ty: &crate::lang::types::Type) -> bool {
 
 fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
     matches!(&expr.as_ref().map(|e| &e.expr), Some(hcl_edit::expr::Expression::Bool(b)) if **b)
+}
+
+/// The in-place update that the provider's configuration alone asks of an instance the
+/// configuration leaves unchanged (`tags_all` after the provider's `default_tags` changed);
+/// `None` when there is none. Attributes under `ignore_changes` keep their prior values.
+fn provider_update(
+    implementation: &dyn crate::providers::resource::ResourceType,
+    provider: Option<&crate::providers::resource::ProviderHandle>,
+    prior: &Value,
+    ignore: &IgnoreChanges,
+) -> Option<InstanceChange> {
+    let planned = implementation
+        .plan_configured(provider, Some(prior), prior.clone())
+        .ok()?;
+    let (Value::Object(before), Value::Object(mut after)) = (prior, planned) else {
+        return None;
+    };
+    let mut attributes = Vec::new();
+    for (name, old) in before {
+        match after.get(name) {
+            Some(new) if new.known_eq(old) == Some(true) => {}
+            Some(_) if !ignore.covers(name) => attributes.push(name.clone()),
+            _ => {
+                after.insert(name.clone(), old.clone());
+            }
+        }
+    }
+    if attributes.is_empty() {
+        return None;
+    }
+    Some(InstanceChange {
+        action: Action::Update,
+        before: Some(prior.clone()),
+        after: Some(Value::Object(after)),
+        reasons: vec![Reason::ProviderConfigChanged { attributes }],
+    })
 }
 
 fn ignore_changes(resource: &Resource) -> IgnoreChanges {

@@ -275,6 +275,23 @@ pub trait ResourceType: Send + Sync {
         Ok(proposed)
     }
 
+    /// [`plan`](ResourceType::plan) with the configured provider at hand, for rules that depend
+    /// on the provider's configuration (AWS `default_tags` in `tags_all`); `provider` is `None`
+    /// when planning without one (tests, providers that take no configuration).
+    ///
+    /// The planner calls this for every change, and for every unchanged instance of a type
+    /// served by a configured provider: a planned value that differs from the prior one then
+    /// becomes an in-place update (the provider's configuration changed).
+    fn plan_configured(
+        &self,
+        provider: Option<&ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
+        let _ = provider;
+        self.plan(prior, proposed)
+    }
+
     fn create<'a>(
         &'a self,
         ctx: &'a OpContext,

@@ -133,6 +133,10 @@ fn headline(change: &InstanceChange) -> String {
             resources.join(", "),
             if resources.len() == 1 { "has" } else { "have" }
         )),
+        Reason::ProviderConfigChanged { attributes } => Some(format!(
+            "will be updated in-place\n  # (the provider's configuration changes {})",
+            attributes.join(", ")
+        )),
         Reason::ReplaceTriggeredBy { address } => Some(format!(
             "will be replaced, because {address} changes (replace_triggered_by)"
         )),

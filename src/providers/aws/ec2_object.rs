@@ -15,7 +15,8 @@ use super::handle::{owned_identity, Aws};
 use super::{retry, tags};
 use crate::lang::value::Value;
 use crate::providers::resource::{
-    complete, keep_computed, unknown, BoxFuture, OpContext, ProviderError, ResourceType,
+    complete, keep_computed, unknown, BoxFuture, OpContext, ProviderError, ProviderHandle,
+    ResourceType,
 };
 use crate::providers::schema::ResourceSchema;
 
@@ -149,8 +150,17 @@ impl<T: Ec2Object> ResourceType for Ec2<T> {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let schema = self.0.schema();
-        let tags_all = tags::plan_tags_all(schema, prior, &proposed);
+        let tags_all = tags::plan_tags_all(tags::defaults(provider), schema, prior, &proposed);
         let proposed = self.0.refine(proposed)?;
         let planned = match prior {
             Some(prior) => keep_computed(schema, prior, &proposed),
@@ -263,12 +273,12 @@ impl<T: Ec2Object> ResourceType for Ec2<T> {
             let schema = self.0.schema();
             let id = id_of(schema, prior)?;
             self.0.update_call(ctx, aws, &id, prior, planned).await?;
+            let address = ctx.address.as_deref();
             tags::ec2_update(
                 aws,
                 &id,
-                &tags::configured(schema, prior)?,
-                &tags::configured(schema, planned)?,
-                ctx.address.as_deref(),
+                &tags::carried(aws, schema, prior, address)?,
+                &tags::carried(aws, schema, planned, address)?,
             )
             .await?;
             self.read_one(aws, &id, planned)

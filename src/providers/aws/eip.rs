@@ -93,11 +93,7 @@ impl Ec2Object for AwsEip {
 
     fn value(&self, aws: &Aws, address: &Address, current: &Value) -> Option<Value> {
         let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(
-            aws,
-            tags::ec2_pairs(address.tags()),
-            stored.raw("tags").peel(),
-        );
+        let (tags, tags_all) = tags::read_values(aws, tags::ec2_pairs(address.tags()), &stored);
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         Some(complete(
             &self.schema,

@@ -162,16 +162,6 @@ impl Aws {
             .filter(|(k, _)| !is_ownership_tag(k))
             .collect()
     }
-
-    /// `tags`: the visible tags without the provider's default tags (unless the configuration
-    /// sets the same key to another value).
-    pub fn own_tags(&self, visible: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        visible
-            .iter()
-            .filter(|(k, v)| self.default_tags.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
 }
 
 /// The identity of an object found by its ownership tags: the address (stack and environment

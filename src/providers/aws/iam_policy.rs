@@ -90,7 +90,7 @@ impl AwsIamPolicy {
             .map(|t| (t.key().to_owned(), t.value().to_owned()))
             .collect::<Vec<_>>();
         let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(aws, carried, stored.raw("tags").peel());
+        let (tags, tags_all) = tags::read_values(aws, carried, &stored);
         let known = stored.string("policy").ok().flatten();
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         Ok(Some(complete(
@@ -178,6 +178,15 @@ impl ResourceType for AwsIamPolicy {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&crate::providers::resource::ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
         if let Ok(Some(document)) = attrs.string("policy") {
             if policy::canonical(&document).is_none() {
@@ -187,7 +196,8 @@ impl ResourceType for AwsIamPolicy {
                 ));
             }
         }
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        let tags_all =
+            tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let planned = match prior {
             Some(prior) => policy::keep_prior_text(
                 &self.schema,
@@ -332,8 +342,8 @@ impl ResourceType for AwsIamPolicy {
                     .map_err(|e| classify(aws, e, "iam:CreatePolicyVersion", &arn))?;
             }
             let address = ctx.address.as_deref();
-            let had = aws.all_tags(&tags::configured(&self.schema, prior)?, address);
-            let wanted = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
+            let had = tags::carried(aws, &self.schema, prior, address)?;
+            let wanted = tags::carried(aws, &self.schema, planned, address)?;
             let removed: Vec<String> = had
                 .keys()
                 .filter(|k| !wanted.contains_key(*k))

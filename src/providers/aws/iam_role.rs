@@ -68,12 +68,11 @@ impl AwsIamRole {
 
     fn value(&self, aws: &Aws, role: &aws_sdk_iam::types::Role, current: &Value) -> Value {
         let stored = Attrs::new(&self.schema, current);
-        let configured_tags = stored.raw("tags").peel().clone();
         let pairs = role
             .tags()
             .iter()
             .map(|t| (t.key().to_owned(), t.value().to_owned()));
-        let (tags, tags_all) = tags::read_values(aws, pairs, &configured_tags);
+        let (tags, tags_all) = tags::read_values(aws, pairs, &stored);
         let read_policy = policy::decode(role.assume_role_policy_document().unwrap_or("{}"));
         let known = stored.string("assume_role_policy").ok().flatten();
         let name = role.role_name().to_owned();
@@ -196,6 +195,15 @@ impl ResourceType for AwsIamRole {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&crate::providers::resource::ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
         if let Ok(Some(document)) = attrs.string("assume_role_policy") {
             if policy::canonical(&document).is_none() {
@@ -216,7 +224,8 @@ impl ResourceType for AwsIamRole {
                 ));
             }
         }
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        let tags_all =
+            tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let planned = match prior {
             // The same trust policy written differently is no change.
             Some(prior) => policy::keep_prior_text(
@@ -353,8 +362,8 @@ impl ResourceType for AwsIamRole {
                     .map_err(|e| classify(aws, e, "iam:UpdateRole", &name))?;
             }
             let address = ctx.address.as_deref();
-            let had = aws.all_tags(&tags::configured(&self.schema, prior)?, address);
-            let wanted = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
+            let had = tags::carried(aws, &self.schema, prior, address)?;
+            let wanted = tags::carried(aws, &self.schema, planned, address)?;
             let removed: Vec<String> = had
                 .keys()
                 .filter(|k| !wanted.contains_key(*k))

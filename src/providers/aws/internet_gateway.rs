@@ -114,8 +114,11 @@ impl Ec2Object for AwsInternetGateway {
     }
 
     fn value(&self, aws: &Aws, gateway: &InternetGateway, current: &Value) -> Option<Value> {
-        let configured = Attrs::new(&self.schema, current).raw("tags").peel().clone();
-        let (tags, tags_all) = tags::read_values(aws, tags::ec2_pairs(gateway.tags()), &configured);
+        let (tags, tags_all) = tags::read_values(
+            aws,
+            tags::ec2_pairs(gateway.tags()),
+            &Attrs::new(&self.schema, current),
+        );
         let id = gateway.internet_gateway_id().unwrap_or_default();
         let owner = gateway.owner_id().unwrap_or_default();
         let vpc = gateway

@@ -133,11 +133,7 @@ impl Ec2Object for AwsNatGateway {
             return None;
         }
         let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(
-            aws,
-            tags::ec2_pairs(gateway.tags()),
-            stored.raw("tags").peel(),
-        );
+        let (tags, tags_all) = tags::read_values(aws, tags::ec2_pairs(gateway.tags()), &stored);
         let address = gateway.nat_gateway_addresses().first();
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         Some(complete(

@@ -305,7 +305,7 @@ impl Ec2Object for AwsRouteTable {
         let (tags, tags_all) = tags::read_values(
             aws,
             tags::ec2_pairs(table.tags()),
-            Attrs::new(&self.schema, current).raw("tags").peel(),
+            &Attrs::new(&self.schema, current),
         );
         Some(complete(
             &self.schema,

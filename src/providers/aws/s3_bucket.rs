@@ -94,7 +94,7 @@ impl AwsS3Bucket {
         }
         let carried = self.tags_of(aws, name).await?;
         let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(aws, carried, stored.raw("tags").peel());
+        let (tags, tags_all) = tags::read_values(aws, carried, &stored);
         let partition = super::data_partition::partition_of(&aws.region);
         Ok(Some(complete(
             &self.schema,
@@ -248,6 +248,15 @@ impl ResourceType for AwsS3Bucket {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&crate::providers::resource::ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
         if let Ok(Some(name)) = attrs.string("bucket") {
             check_name(&name)?;
@@ -263,7 +272,8 @@ impl ResourceType for AwsS3Bucket {
                 ));
             }
         }
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        let tags_all =
+            tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let planned = match prior {
             Some(prior) => keep_computed(&self.schema, prior, &proposed),
             None => complete(
@@ -357,8 +367,8 @@ impl ResourceType for AwsS3Bucket {
             let aws = ctx.provider::<Aws>()?;
             let name = name_of(&self.schema, prior)?;
             let address = ctx.address.as_deref();
-            let had = aws.all_tags(&tags::configured(&self.schema, prior)?, address);
-            let wanted = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
+            let had = tags::carried(aws, &self.schema, prior, address)?;
+            let wanted = tags::carried(aws, &self.schema, planned, address)?;
             if had != wanted {
                 self.put_tags(aws, &name, &wanted).await?;
             }

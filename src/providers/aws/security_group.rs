@@ -475,11 +475,7 @@ impl Ec2Object for AwsSecurityGroup {
         let id = group.group_id().unwrap_or_default();
         let owner = group.owner_id().unwrap_or_default();
         let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(
-            aws,
-            tags::ec2_pairs(group.tags()),
-            stored.raw("tags").peel(),
-        );
+        let (tags, tags_all) = tags::read_values(aws, tags::ec2_pairs(group.tags()), &stored);
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         Some(complete(
             &self.schema,

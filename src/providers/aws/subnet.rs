@@ -93,8 +93,11 @@ impl Ec2Object for AwsSubnet {
     }
 
     fn value(&self, aws: &Aws, subnet: &Subnet, current: &Value) -> Option<Value> {
-        let configured = Attrs::new(&self.schema, current).raw("tags").peel().clone();
-        let (tags, tags_all) = tags::read_values(aws, tags::ec2_pairs(subnet.tags()), &configured);
+        let (tags, tags_all) = tags::read_values(
+            aws,
+            tags::ec2_pairs(subnet.tags()),
+            &Attrs::new(&self.schema, current),
+        );
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         Some(complete(
             &self.schema,

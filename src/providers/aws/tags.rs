@@ -37,30 +37,84 @@ pub fn configured(
     Attrs::new(schema, value).string_map("tags")
 }
 
-/// The plan-time `tags_all`: kept from before when `tags` did not change, otherwise known after
-/// apply (the provider's default tags are merged in then).
-pub fn plan_tags_all(schema: &ResourceSchema, prior: Option<&Value>, proposed: &Value) -> Value {
+/// The provider's `default_tags`, when planning with the configured provider at hand.
+pub fn defaults(
+    provider: Option<&crate::providers::resource::ProviderHandle>,
+) -> Option<&BTreeMap<String, String>> {
+    provider?.downcast_ref::<Aws>().map(|aws| &aws.default_tags)
+}
+
+/// The plan-time `tags_all`: the provider's default tags merged with `tags` when both are
+/// known (so new default tags show as an update); without the provider, kept from before when
+/// `tags` did not change, otherwise known after apply.
+pub fn plan_tags_all(
+    defaults: Option<&BTreeMap<String, String>>,
+    schema: &ResourceSchema,
+    prior: Option<&Value>,
+    proposed: &Value,
+) -> Value {
+    let tags = Attrs::new(schema, proposed).get("tags");
+    if let Some(defaults) = defaults {
+        if tags.is_fully_known() {
+            if let Ok(own) = configured(schema, proposed) {
+                let mut all = defaults.clone();
+                all.extend(own);
+                return map_value(&all);
+            }
+        }
+    }
     if let Some(prior) = prior {
         let before = Attrs::new(schema, prior).get("tags");
-        let after = Attrs::new(schema, proposed).get("tags");
         let empty = |v: &Value| v.is_null() || v.as_entries().is_some_and(|e| e.is_empty());
-        if before.known_eq(after) == Some(true) || (empty(before) && empty(after)) {
+        if before.known_eq(tags) == Some(true) || (empty(before) && empty(tags)) {
             return Attrs::new(schema, prior).raw("tags_all").clone();
         }
     }
     Value::Unknown(Type::Map(Box::new(Type::String)))
 }
 
-/// `(tags, tags_all)` values from the tags an object carries; `configured` keeps `tags` as
-/// the configuration wrote it when the object carries exactly that (so null stays null).
+/// The tags an object carries (or will) by this value: its `tags_all` when known, else the
+/// default tags merged with `tags`; plus the ownership tags for `address`.
+pub fn carried(
+    aws: &Aws,
+    schema: &ResourceSchema,
+    value: &Value,
+    address: Option<&str>,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let attrs = Attrs::new(schema, value);
+    let mut all = if attrs.get("tags_all").is_fully_known() && !attrs.get("tags_all").is_null() {
+        attrs.string_map("tags_all")?
+    } else {
+        aws.all_tags(&configured(schema, value)?, None)
+    };
+    if let Some(address) = address {
+        all.extend(aws.ownership_tags(address));
+    }
+    Ok(all)
+}
+
+/// `(tags, tags_all)` values from the tags an object carries, given what state held for it
+/// (`stored`; null on import). `tags` keeps a stored null when the object carries no tags of
+/// its own. A tag counts as the object's own unless it came from default tags: a key stored in
+/// `tags_all` but not in `tags` (so a changed default tag shows as an update of `tags_all`, not as
+/// drift in `tags`), or, for keys state knew nothing about, a default tag's key and value.
 pub fn read_values(
     aws: &Aws,
     carried: impl IntoIterator<Item = (String, String)>,
-    configured: &Value,
+    stored: &Attrs,
 ) -> (Value, Value) {
     let visible = Aws::visible_tags(carried);
-    let own = aws.own_tags(&visible);
-    let tags = if own.is_empty() && configured.is_null() {
+    let stored_tags = stored.string_map("tags").unwrap_or_default();
+    let stored_all = stored.string_map("tags_all").unwrap_or_default();
+    let own: BTreeMap<String, String> = visible
+        .iter()
+        .filter(|(k, v)| {
+            stored_tags.contains_key(*k)
+                || !(stored_all.contains_key(*k) || aws.default_tags.get(*k) == Some(*v))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let tags = if own.is_empty() && stored.raw("tags").peel().is_null() {
         Value::Null
     } else {
         map_value(&own)
@@ -93,16 +147,13 @@ pub fn ec2_specification(
         .build()
 }
 
-/// Brings an EC2 object's tags from `before` to `after` (ownership tags are left alone).
+/// Brings an EC2 object's tags from `had` to `wanted` (complete sets, see [`carried`]).
 pub async fn ec2_update(
     aws: &Aws,
     id: &str,
-    before: &BTreeMap<String, String>,
-    after: &BTreeMap<String, String>,
-    address: Option<&str>,
+    had: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let wanted = aws.all_tags(after, address);
-    let had = aws.all_tags(before, address);
     let removed: Vec<aws_sdk_ec2::types::Tag> = had
         .keys()
         .filter(|k| !wanted.contains_key(*k))

@@ -242,8 +242,11 @@ impl Ec2Object for AwsVpc {
         let vpc = &described.vpc;
         let id = vpc.vpc_id().unwrap_or_default();
         let owner = vpc.owner_id().unwrap_or_default();
-        let configured = Attrs::new(&self.schema, current).raw("tags").peel().clone();
-        let (tags, tags_all) = tags::read_values(aws, tags::ec2_pairs(vpc.tags()), &configured);
+        let (tags, tags_all) = tags::read_values(
+            aws,
+            tags::ec2_pairs(vpc.tags()),
+            &Attrs::new(&self.schema, current),
+        );
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         let main = described.main_table.as_deref();
         Some(complete(

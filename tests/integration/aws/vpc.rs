@@ -149,6 +149,45 @@ fn vpc_lifecycle_against_moto() {
         "updated, not replaced"
     );
 
+    // New default tags change tags_all of every resource, though no resource block changed:
+    // an in-place update that says why, applied to the objects, then nothing to do.
+    let renamed_stack = stack(&[
+        ("main", "10.0.0.0/16", "renamed"),
+        ("other", "10.1.0.0/16", "two"),
+    ]);
+    write(renamed_stack.replace(
+        "tags = { team = \"ml\" }",
+        "tags = { team = \"platform\", cost = \"c1\" }",
+    ));
+    let (code, out, _) = run(&endpoint, &root, &["plan", "net"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("# aws_vpc.main will be updated in-place\n  # (the provider's configuration changes tags_all)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 0 to add, 2 to change, 0 to destroy."),
+        "{out}"
+    );
+    let (code, out, err) = run(&endpoint, &root, &["apply", "net", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let retagged = vpcs_tagged(&endpoint, "team", "platform");
+    assert_eq!(retagged.len(), 2, "both VPCs carry the new default tag");
+    assert_eq!(vpcs_tagged(&endpoint, "cost", "c1").len(), 2);
+    assert_eq!(
+        vpcs_tagged(&endpoint, "plat:address", "aws_vpc.main").len(),
+        1,
+        "ownership tags stay"
+    );
+    let (code, out, _) = run(&endpoint, &root, &["plan", "net", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+    // And back: the default tag that went away is removed from the objects.
+    write(renamed_stack);
+    let (code, out, err) = run(&endpoint, &root, &["apply", "net", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(vpcs_tagged(&endpoint, "cost", "c1").is_empty());
+    assert_eq!(vpcs_tagged(&endpoint, "team", "ml").len(), 2);
+
     // A new CIDR replaces the VPC.
     write(stack(&[
         ("main", "10.2.0.0/16", "renamed"),
