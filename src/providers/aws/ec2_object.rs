@@ -43,8 +43,10 @@ pub trait Ec2Object: Send + Sync {
     /// calls belongs in `describe`, made once per batch.
     fn value(&self, aws: &Aws, object: &Self::Described, current: &Value) -> Option<Value>;
 
-    /// The type's own plan rules (checks, canonical shapes), before `tags_all` and `id`.
-    fn refine(&self, proposed: Value) -> Result<Value, ProviderError> {
+    /// The type's own plan rules (checks, canonical shapes), before `tags_all` and `id`;
+    /// `prior` is the object's refreshed value on update, `None` on create.
+    fn refine(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        let _ = prior;
         Ok(proposed)
     }
 
@@ -161,7 +163,7 @@ impl<T: Ec2Object> ResourceType for Ec2<T> {
     ) -> Result<Value, ProviderError> {
         let schema = self.0.schema();
         let tags_all = tags::plan_tags_all(tags::defaults(provider), schema, prior, &proposed);
-        let proposed = self.0.refine(proposed)?;
+        let proposed = self.0.refine(prior, proposed)?;
         let planned = match prior {
             Some(prior) => keep_computed(schema, prior, &proposed),
             None => complete(schema, &proposed, [("id", unknown(schema, "id"))]),
@@ -335,6 +337,37 @@ impl<T: Ec2Object> ResourceType for Ec2<T> {
             Ok(self.owned(aws, address).await?.map(|(_, value)| value))
         })
     }
+}
+
+/// Nested blocks that the configuration leaves out are not managed (Terraform's rule for inline
+/// routes and rules, which standalone `aws_route` and `aws_security_group_rule` resources may
+/// add): each block type of `names` with no block configured keeps the prior value.
+pub fn keep_unconfigured_blocks(
+    schema: &ResourceSchema,
+    prior: Option<&Value>,
+    proposed: Value,
+    names: &[&'static str],
+) -> Value {
+    let Some(prior) = prior else {
+        return proposed;
+    };
+    let kept: Vec<(&str, Value)> = names
+        .iter()
+        .filter(|name| {
+            crate::providers::resource::Attrs::new(schema, &proposed)
+                .blocks(name)
+                .is_empty()
+        })
+        .map(|name| {
+            (
+                *name,
+                crate::providers::resource::Attrs::new(schema, prior)
+                    .raw(name)
+                    .clone(),
+            )
+        })
+        .collect();
+    complete(schema, &proposed, kept)
 }
 
 /// Checks that a CIDR argument, when known, is an IPv4 block.

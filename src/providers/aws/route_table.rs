@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Route, RouteTable};
 
-use super::ec2_object::{ec2_describe, no_sdk_retries, Ec2Object};
+use super::ec2_object::{ec2_describe, keep_unconfigured_blocks, no_sdk_retries, Ec2Object};
 use super::errors::classify;
 use super::handle::Aws;
 use super::{retry, tags};
@@ -182,10 +182,23 @@ impl AwsRouteTable {
             .unwrap_or(Value::Set(items))
     }
 
-    /// Brings the table's routes to the configured ones, by destination.
-    async fn sync_routes(&self, aws: &Aws, id: &str, wanted: &Value) -> Result<(), ProviderError> {
-        let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
-        let have = Self::aws_routes(found.get(id).ok_or(ProviderError::NotFound)?.routes());
+    /// Brings the table's routes from `have` (read now when `None`) to the configured ones, by
+    /// destination. Only destinations that differ are touched: routes others add meanwhile
+    /// (`aws_route`) stay.
+    async fn sync_routes(
+        &self,
+        aws: &Aws,
+        id: &str,
+        have: Option<&Value>,
+        wanted: &Value,
+    ) -> Result<(), ProviderError> {
+        let have = match have {
+            Some(value) => self.routes(value)?,
+            None => {
+                let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
+                Self::aws_routes(found.get(id).ok_or(ProviderError::NotFound)?.routes())
+            }
+        };
         let want = self.routes(wanted)?;
         for destination in have.keys().filter(|d| !want.contains_key(*d)) {
             let v6 = destination.contains(':');
@@ -331,8 +344,10 @@ impl Ec2Object for AwsRouteTable {
         ))
     }
 
-    /// Routes in the shape reads produce (targets not set are null), when all are known.
-    fn refine(&self, proposed: Value) -> Result<Value, ProviderError> {
+    /// Routes in the shape reads produce (targets not set are null), when all are known. With
+    /// no `route` block the table's routes are not managed (`aws_route` resources may add them).
+    fn refine(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        let proposed = keep_unconfigured_blocks(&self.schema, prior, proposed, &["route"]);
         let routes_known = Attrs::new(&self.schema, &proposed)
             .blocks("route")
             .iter()
@@ -399,7 +414,7 @@ impl Ec2Object for AwsRouteTable {
         Box::pin(retry::while_not_found(
             ctx,
             "waiting for the new table to be visible",
-            move || self.sync_routes(aws, id, planned),
+            move || self.sync_routes(aws, id, None, planned),
         ))
     }
 
@@ -408,10 +423,10 @@ impl Ec2Object for AwsRouteTable {
         _ctx: &'a OpContext,
         aws: &'a Aws,
         id: &'a str,
-        _prior: &'a Value,
+        prior: &'a Value,
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(self.sync_routes(aws, id, planned))
+        Box::pin(self.sync_routes(aws, id, Some(prior), planned))
     }
 
     fn delete_call<'a>(

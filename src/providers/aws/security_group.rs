@@ -3,9 +3,14 @@
 //! Rules are compared as atoms: one (protocol, ports, one source, description) each, so that
 //! how AWS groups sources into permissions never shows as a change. Configured rules are put in
 //! a canonical shape at plan time (rules with the same protocol, ports and description merged,
-//! protocols named `tcp`/`udp`/`icmp`/`-1`), and reads produce the same shape. The rules block
-//! manages every rule of the group: an omitted `egress` means none (AWS's default allow-all egress
-//! rule is removed at create, as Terraform does).
+//! protocols named `tcp`/`udp`/`icmp`/`-1`), and reads produce the same shape.
+//!
+//! As in Terraform, a kind of rule with at least one block configured is managed whole (rules
+//! not configured are revoked), and a kind with no block is left alone, so that
+//! `aws_security_group_rule` resources can add rules of it. AWS's default allow-all egress rule is
+//! removed at create. So removing the last block of a kind revokes nothing: to revoke every rule
+//! of a kind, replace the group (`plat apply --replace ADDRESS`) or manage that kind with
+//! `aws_security_group_rule` resources.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +19,7 @@ use aws_sdk_ec2::types::{
     UserIdGroupPair,
 };
 
-use super::ec2_object::{ec2_describe, no_sdk_retries, Ec2Object};
+use super::ec2_object::{ec2_describe, keep_unconfigured_blocks, no_sdk_retries, Ec2Object};
 use super::errors::classify;
 use super::handle::Aws;
 use super::{retry, tags};
@@ -348,15 +353,28 @@ impl AwsSecurityGroup {
         .build()
     }
 
-    /// Brings the group's rules to `wanted` (revoking first, then authorizing).
-    async fn sync_rules(&self, aws: &Aws, id: &str, wanted: &Value) -> Result<(), ProviderError> {
-        let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
-        let group = found.get(id).ok_or(ProviderError::NotFound)?;
-        for (block, permissions) in [
-            ("ingress", group.ip_permissions()),
-            ("egress", group.ip_permissions_egress()),
-        ] {
-            let have = Self::aws_atoms(id, permissions);
+    /// Brings the group's rules from `have` (read now when `None`) to `wanted`, revoking first,
+    /// then authorizing. Only rules that differ are touched: rules others add meanwhile
+    /// (`aws_security_group_rule`) stay.
+    async fn sync_rules(
+        &self,
+        aws: &Aws,
+        id: &str,
+        have: Option<&Value>,
+        wanted: &Value,
+    ) -> Result<(), ProviderError> {
+        let (ingress, egress) = match have {
+            Some(value) => (self.atoms(value, "ingress")?, self.atoms(value, "egress")?),
+            None => {
+                let found = self.describe(aws, &[id.to_owned()], Vec::new()).await?;
+                let group = found.get(id).ok_or(ProviderError::NotFound)?;
+                (
+                    Self::aws_atoms(id, group.ip_permissions()),
+                    Self::aws_atoms(id, group.ip_permissions_egress()),
+                )
+            }
+        };
+        for (block, have) in [("ingress", ingress), ("egress", egress)] {
             let want = self.atoms(wanted, block)?;
             let revoke: Vec<IpPermission> = have
                 .difference(&want)
@@ -518,8 +536,16 @@ impl Ec2Object for AwsSecurityGroup {
         ))
     }
 
-    fn refine(&self, proposed: Value) -> Result<Value, ProviderError> {
-        self.canonical(proposed)
+    /// Rules in the canonical shape. A rules kind with no block configured is not managed
+    /// (`aws_security_group_rule` resources may add rules of that kind).
+    fn refine(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        let proposed = self.canonical(proposed)?;
+        Ok(keep_unconfigured_blocks(
+            &self.schema,
+            prior,
+            proposed,
+            &["ingress", "egress"],
+        ))
     }
 
     fn create_call<'a>(
@@ -586,7 +612,7 @@ impl Ec2Object for AwsSecurityGroup {
         Box::pin(retry::while_not_found(
             ctx,
             "waiting for the new group to be visible",
-            move || self.sync_rules(aws, id, planned),
+            move || self.sync_rules(aws, id, None, planned),
         ))
     }
 
@@ -595,10 +621,10 @@ impl Ec2Object for AwsSecurityGroup {
         _ctx: &'a OpContext,
         aws: &'a Aws,
         id: &'a str,
-        _prior: &'a Value,
+        prior: &'a Value,
         planned: &'a Value,
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
-        Box::pin(self.sync_rules(aws, id, planned))
+        Box::pin(self.sync_rules(aws, id, Some(prior), planned))
     }
 
     fn delete_call<'a>(
@@ -614,7 +640,7 @@ impl Ec2Object for AwsSecurityGroup {
                 .unwrap_or(false)
             {
                 let none = complete(&self.schema, &Value::Null, []);
-                self.sync_rules(aws, id, &none).await?;
+                self.sync_rules(aws, id, None, &none).await?;
             }
             retry::delete(
                 ctx,

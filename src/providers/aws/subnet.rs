@@ -120,7 +120,7 @@ impl Ec2Object for AwsSubnet {
         ))
     }
 
-    fn refine(&self, proposed: Value) -> Result<Value, ProviderError> {
+    fn refine(&self, _prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
         check_ipv4_cidr(&self.schema, &proposed, "cidr_block")?;
         Ok(proposed)
     }
