@@ -23,6 +23,7 @@ pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod policy;
 pub mod retry;
+pub mod route;
 pub mod route_table;
 pub mod route_table_association;
 pub mod s3_bucket;
@@ -32,6 +33,7 @@ pub mod s3_bucket_server_side_encryption_configuration;
 pub mod s3_bucket_setting;
 pub mod s3_bucket_versioning;
 pub mod security_group;
+pub mod security_group_rule;
 pub mod subnet;
 pub mod tags;
 pub mod vpc;
@@ -60,6 +62,7 @@ pub fn provider() -> Provider {
             Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
             Arc::new(Ec2(internet_gateway::AwsInternetGateway::new())),
             Arc::new(Ec2(nat_gateway::AwsNatGateway::new())),
+            Arc::new(route::AwsRoute::new()),
             Arc::new(Ec2(route_table::AwsRouteTable::new())),
             Arc::new(route_table_association::AwsRouteTableAssociation::new()),
             Arc::new(s3_bucket::AwsS3Bucket::new()),
@@ -72,6 +75,7 @@ pub fn provider() -> Provider {
             )),
             Arc::new(BucketScoped(s3_bucket_versioning::Versioning::new())),
             Arc::new(Ec2(security_group::AwsSecurityGroup::new())),
+            Arc::new(security_group_rule::AwsSecurityGroupRule::new()),
             Arc::new(Ec2(subnet::AwsSubnet::new())),
             Arc::new(Ec2(vpc::AwsVpc::new())),
         ],

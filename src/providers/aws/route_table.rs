@@ -20,7 +20,7 @@ pub struct AwsRouteTable {
 }
 
 /// Where a route sends traffic: the target attributes a `route` block may set.
-const TARGETS: [&str; 5] = [
+pub const TARGETS: [&str; 5] = [
     "gateway_id",
     "nat_gateway_id",
     "network_interface_id",
@@ -29,7 +29,7 @@ const TARGETS: [&str; 5] = [
 ];
 
 /// One route: its destination and its target (attribute name, id).
-type RouteAtom = (String, (&'static str, String));
+pub type RouteAtom = (String, (&'static str, String));
 
 impl AwsRouteTable {
     pub fn new() -> AwsRouteTable {
@@ -111,7 +111,8 @@ impl AwsRouteTable {
         Ok(out)
     }
 
-    fn aws_routes(routes: &[Route]) -> BTreeMap<String, (&'static str, String)> {
+    /// The routes of a described table by destination, without the VPC's `local` route.
+    pub fn aws_routes(routes: &[Route]) -> BTreeMap<String, (&'static str, String)> {
         let mut out = BTreeMap::new();
         for route in routes {
             if route.gateway_id() == Some("local") {
@@ -221,59 +222,80 @@ impl AwsRouteTable {
             match have.get(destination) {
                 Some(current) if current == target => continue,
                 Some(_) => {
-                    self.write_route(aws, id, (destination.clone(), target.clone()), true)
-                        .await?
+                    write_route(
+                        aws,
+                        id,
+                        (destination.clone(), target.clone()),
+                        RouteWrite::Replace,
+                    )
+                    .await?
                 }
                 None => {
-                    self.write_route(aws, id, (destination.clone(), target.clone()), false)
-                        .await?
+                    write_route(
+                        aws,
+                        id,
+                        (destination.clone(), target.clone()),
+                        RouteWrite::Upsert,
+                    )
+                    .await?
                 }
             }
         }
         Ok(())
     }
+}
 
-    async fn write_route(
-        &self,
-        aws: &Aws,
-        id: &str,
-        (destination, (target, target_id)): RouteAtom,
-        replace: bool,
-    ) -> Result<(), ProviderError> {
-        let v6 = destination.contains(':');
-        macro_rules! send {
-            ($request:expr, $action:literal) => {{
-                let mut r = $request.route_table_id(id);
-                r = if v6 {
-                    r.destination_ipv6_cidr_block(&destination)
-                } else {
-                    r.destination_cidr_block(&destination)
-                };
-                r = match target {
-                    "gateway_id" => r.gateway_id(&target_id),
-                    "nat_gateway_id" => r.nat_gateway_id(&target_id),
-                    "network_interface_id" => r.network_interface_id(&target_id),
-                    "vpc_peering_connection_id" => r.vpc_peering_connection_id(&target_id),
-                    _ => r.transit_gateway_id(&target_id),
-                };
-                r.send()
-                    .await
-                    .map(drop)
-                    .map_err(|e| classify(aws, e, $action, id))
-            }};
-        }
-        if replace {
-            send!(aws.ec2().replace_route(), "ec2:ReplaceRoute")
-        } else {
-            match send!(aws.ec2().create_route(), "ec2:CreateRoute") {
-                // Made already (a retry after a lost answer): make sure it points where wanted.
-                Err(ProviderError::Conflict(_)) => {
-                    send!(aws.ec2().replace_route(), "ec2:ReplaceRoute")
-                }
-                other => other,
-            }
-        }
+/// Writes the route to `destination` in table `id` (see [`RouteWrite`]).
+pub async fn write_route(
+    aws: &Aws,
+    id: &str,
+    (destination, (target, target_id)): RouteAtom,
+    mode: RouteWrite,
+) -> Result<(), ProviderError> {
+    let v6 = destination.contains(':');
+    macro_rules! send {
+        ($request:expr, $action:literal) => {{
+            let mut r = $request.route_table_id(id);
+            r = if v6 {
+                r.destination_ipv6_cidr_block(&destination)
+            } else {
+                r.destination_cidr_block(&destination)
+            };
+            r = match target {
+                "gateway_id" => r.gateway_id(&target_id),
+                "nat_gateway_id" => r.nat_gateway_id(&target_id),
+                "network_interface_id" => r.network_interface_id(&target_id),
+                "vpc_peering_connection_id" => r.vpc_peering_connection_id(&target_id),
+                _ => r.transit_gateway_id(&target_id),
+            };
+            r.send()
+                .await
+                .map(drop)
+                .map_err(|e| classify(aws, e, $action, id))
+        }};
     }
+    match mode {
+        RouteWrite::Replace => send!(aws.ec2().replace_route(), "ec2:ReplaceRoute"),
+        RouteWrite::Create => send!(aws.ec2().create_route(), "ec2:CreateRoute"),
+        RouteWrite::Upsert => match send!(aws.ec2().create_route(), "ec2:CreateRoute") {
+            // Made already (a retry after a lost answer): make sure it points where wanted.
+            Err(ProviderError::Conflict(_)) => {
+                send!(aws.ec2().replace_route(), "ec2:ReplaceRoute")
+            }
+            other => other,
+        },
+    }
+}
+
+/// How [`write_route`] writes a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteWrite {
+    /// A new route; one to the destination already there is a `Conflict`.
+    Create,
+    /// Points the existing route at the target.
+    Replace,
+    /// Creates it, or points the one already there at the target.
+    Upsert,
 }
 
 impl Default for AwsRouteTable {

@@ -34,7 +34,7 @@ pub struct AwsSecurityGroup {
 
 /// Where a rule's traffic comes from (ingress) or goes to (egress).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Source {
+pub enum Source {
     Cidr(String),
     Ipv6(String),
     PrefixList(String),
@@ -44,12 +44,12 @@ enum Source {
 
 /// One rule with one source: what AWS authorizes and revokes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Atom {
-    protocol: String,
-    from_port: i64,
-    to_port: i64,
-    source: Source,
-    description: String,
+pub struct Atom {
+    pub protocol: String,
+    pub from_port: i64,
+    pub to_port: i64,
+    pub source: Source,
+    pub description: String,
 }
 
 fn rule_block(name: &'static str) -> BlockSchema {
@@ -75,7 +75,7 @@ fn rule_block(name: &'static str) -> BlockSchema {
 }
 
 /// `tcp`, `udp`, `icmp`, `icmpv6` and `-1` (all) by name, whatever was written.
-fn protocol_name(protocol: &str) -> String {
+pub fn protocol_name(protocol: &str) -> String {
     match protocol.to_ascii_lowercase().as_str() {
         "all" | "-1" => "-1".into(),
         "6" => "tcp".into(),
@@ -262,7 +262,7 @@ impl AwsSecurityGroup {
     }
 
     /// The atoms of AWS's permissions of a group.
-    fn aws_atoms(group_id: &str, permissions: &[IpPermission]) -> BTreeSet<Atom> {
+    pub fn aws_atoms(group_id: &str, permissions: &[IpPermission]) -> BTreeSet<Atom> {
         let mut out = BTreeSet::new();
         for p in permissions {
             let protocol = protocol_name(p.ip_protocol().unwrap_or("-1"));
@@ -310,7 +310,7 @@ impl AwsSecurityGroup {
     }
 
     /// One AWS permission per atom.
-    fn permission(group_id: &str, atom: &Atom) -> IpPermission {
+    pub fn permission(group_id: &str, atom: &Atom) -> IpPermission {
         let description = (!atom.description.is_empty()).then(|| atom.description.clone());
         let mut builder = IpPermission::builder().ip_protocol(&atom.protocol);
         if atom.protocol != "-1" {

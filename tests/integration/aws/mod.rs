@@ -9,6 +9,7 @@ mod moto;
 mod nat;
 mod network;
 mod recovery;
+mod routes_and_rules;
 mod s3;
 mod security_group;
 mod vpc;
