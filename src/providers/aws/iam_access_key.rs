@@ -320,10 +320,22 @@ impl ResourceType for AwsIamAccessKey {
                         key.secret_access_key().to_owned(),
                     ))
                 },
-                // The answer was lost: any new key is one whose secret is gone. Delete it and
-                // let the create run again.
+                // The answer was lost: any new key is one whose secret is gone. Delete it
+                // (trying again while IAM is unreachable, until the deadline) and let the
+                // create run again.
                 || async {
-                    self.delete_strays(aws, &user, &known).await?;
+                    retry::while_conflict(
+                        ctx,
+                        "creating (deleting a key whose create answer was lost)",
+                        || self.delete_strays(aws, &user, &known),
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        ProviderError::Cancelled => ProviderError::Cancelled,
+                        e => ProviderError::other(format!(
+                            "iam:CreateAccessKey for user {user}: the answer was lost and the key it may have made could not be deleted ({e}); list the user's keys (aws iam list-access-keys --user-name {user}) and delete any that no state knows"
+                        ))
+                    })?;
                     Ok(None)
                 },
             )

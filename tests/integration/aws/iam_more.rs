@@ -132,11 +132,16 @@ fn inline_document(endpoint: &str, role: &str, name: &str) -> String {
 #[test]
 fn iam_role_policy_lifecycle_against_moto() {
     let moto = Moto::start();
-    let endpoint = moto.endpoint();
+    let proxy = FaultProxy::start(moto.port);
+    let endpoint = proxy.endpoint();
     let (root, write) = setup("aws-iam-role-policy", "inline");
 
+    // The role was made a moment ago and IAM does not show it everywhere yet: the first
+    // PutRolePolicy says NoSuchEntity, and plat tries again instead of failing.
+    proxy.inject("PutRolePolicy", Fault::Error("NoSuchEntity"), 1);
     write(&role_policy_stack(READ));
     let (out, _) = expect(&endpoint, &root, &["apply", "inline", "--auto-approve"], 0);
+    assert_eq!(proxy.count("PutRolePolicy"), (3, 2), "{:?}", proxy.seen());
     assert!(
         out.contains("id = \"plat-test-app:plat-test-read\""),
         "{out}"
