@@ -4,8 +4,9 @@
 //! whose answer was lost, or that finds the name taken, adopts the user only when it carries
 //! this instance's ownership tags. `force_destroy` first deletes the user's access keys, login
 //! profile and inline policies, detaches its managed policies and takes it out of its groups;
-//! MFA devices, SSH keys, signing certificates and service-specific credentials are not removed
-//! (IAM then refuses the delete, and the message says why).
+//! MFA devices, SSH keys, signing certificates and service-specific credentials are not removed:
+//! while any is left IAM refuses the delete (DeleteConflict), which plat waits out until the
+//! operation's deadline (`timeouts { delete }`) and then reports with IAM's reason.
 //!
 //! Refresh asks GetUser once per user, as `aws_iam_role` does per role: ListUsers could page
 //! through all users at once, but it returns neither tags nor permissions boundaries, which
