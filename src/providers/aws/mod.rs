@@ -16,9 +16,13 @@ pub mod ec2_object;
 pub mod eip;
 pub mod errors;
 pub mod handle;
+pub mod iam_access_key;
+pub mod iam_openid_connect_provider;
 pub mod iam_policy;
 pub mod iam_role;
+pub mod iam_role_policy;
 pub mod iam_role_policy_attachment;
+pub mod iam_user;
 pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod policy;
@@ -57,9 +61,13 @@ pub fn provider() -> Provider {
         name: "aws",
         resources: vec![
             Arc::new(Ec2(eip::AwsEip::new())),
+            Arc::new(iam_access_key::AwsIamAccessKey::new()),
+            Arc::new(iam_openid_connect_provider::AwsIamOpenidConnectProvider::new()),
             Arc::new(iam_policy::AwsIamPolicy::new()),
             Arc::new(iam_role::AwsIamRole::new()),
+            Arc::new(iam_role_policy::AwsIamRolePolicy::new()),
             Arc::new(iam_role_policy_attachment::AwsIamRolePolicyAttachment::new()),
+            Arc::new(iam_user::AwsIamUser::new()),
             Arc::new(Ec2(internet_gateway::AwsInternetGateway::new())),
             Arc::new(Ec2(nat_gateway::AwsNatGateway::new())),
             Arc::new(route::AwsRoute::new()),

@@ -4,6 +4,7 @@
 mod fault_proxy;
 mod faults;
 mod iam;
+mod iam_more;
 mod iam_policy;
 mod moto;
 mod nat;
