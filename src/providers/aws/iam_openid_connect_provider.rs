@@ -145,11 +145,7 @@ impl AwsIamOpenidConnectProvider {
 
     fn value(&self, aws: &Aws, provider: &Provider, current: &Value) -> Value {
         let stored = Attrs::new(&self.schema, current);
-        let (tags, tags_all) = tags::read_values(
-            aws,
-            provider.tags.iter().cloned(),
-            stored.raw("tags").peel(),
-        );
+        let (tags, tags_all) = tags::read_values(aws, provider.tags.iter().cloned(), &stored);
         // The text the configuration wrote, when it names this provider; else AWS's URL with
         // the scheme every issuer URL has.
         let url = match stored.string("url").ok().flatten() {
@@ -270,6 +266,15 @@ impl ResourceType for AwsIamOpenidConnectProvider {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&crate::providers::resource::ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
         if let Ok(Some(url)) = attrs.string("url") {
             validate_url(&url)?;
@@ -299,7 +304,8 @@ impl ResourceType for AwsIamOpenidConnectProvider {
                 ));
             }
         }
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        let tags_all =
+            tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let planned = match prior {
             Some(prior) => keep_computed(&self.schema, prior, &proposed),
             None => complete(
@@ -446,8 +452,8 @@ impl ResourceType for AwsIamOpenidConnectProvider {
             }
 
             let address = ctx.address.as_deref();
-            let had = aws.all_tags(&tags::configured(&self.schema, prior)?, address);
-            let wanted = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
+            let had = tags::carried(aws, &self.schema, prior, address)?;
+            let wanted = tags::carried(aws, &self.schema, planned, address)?;
             let removed: Vec<String> = had
                 .keys()
                 .filter(|k| !wanted.contains_key(*k))

@@ -74,7 +74,7 @@ impl AwsIamUser {
             .tags()
             .iter()
             .map(|t| (t.key().to_owned(), t.value().to_owned()));
-        let (tags, tags_all) = tags::read_values(aws, pairs, stored.raw("tags").peel());
+        let (tags, tags_all) = tags::read_values(aws, pairs, &stored);
         let boundary = user
             .permissions_boundary()
             .and_then(|b| b.permissions_boundary_arn())
@@ -287,6 +287,15 @@ impl ResourceType for AwsIamUser {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&crate::providers::resource::ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
         if let Ok(Some(path)) = attrs.string("path") {
             validate_path(&path)?;
@@ -299,7 +308,8 @@ impl ResourceType for AwsIamUser {
                 ));
             }
         }
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        let tags_all =
+            tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let planned = match prior {
             Some(prior) => {
                 let kept = keep_computed(&self.schema, prior, &proposed);
@@ -454,7 +464,7 @@ impl ResourceType for AwsIamUser {
             }
 
             let address = ctx.address.as_deref();
-            let wanted = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
+            let wanted = tags::carried(aws, &self.schema, planned, address)?;
             // After a rename or a move, compare with what the user carries now (some emulators
             // keep tags by ARN and drop them when it changes); otherwise with the prior state.
             let carried = if moved {
@@ -463,7 +473,7 @@ impl ResourceType for AwsIamUser {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .collect()
             } else {
-                aws.all_tags(&tags::configured(&self.schema, prior)?, address)
+                tags::carried(aws, &self.schema, prior, address)?
             };
             if carried != wanted {
                 self.sync_tags(aws, &name, &carried, &wanted).await?;
