@@ -123,8 +123,11 @@ fn routes(endpoint: &str) -> Vec<(String, String)> {
     })
 }
 
-/// The web group's ingress and egress rules as (port, source, description).
-fn rules(endpoint: &str) -> (Vec<(i32, String, String)>, Vec<(i32, String, String)>) {
+/// A rule as (port, source, description).
+type Rule = (i32, String, String);
+
+/// The web group's ingress and egress rules.
+fn rules(endpoint: &str) -> (Vec<Rule>, Vec<Rule>) {
     block_on(async {
         let groups = ec2(endpoint)
             .describe_security_groups()
