@@ -339,6 +339,21 @@ struct Operation<'o> {
     implementation: &'o dyn ResourceType,
 }
 
+/// How often long operations report that they are still going: `PLAT_HEARTBEAT` (a duration
+/// such as `30s`), else every 10 s.
+fn heartbeat() -> std::time::Duration {
+    static HEARTBEAT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+    *HEARTBEAT.get_or_init(|| {
+        std::env::var("PLAT_HEARTBEAT")
+            .ok()
+            .and_then(|text| crate::lang::meta_check::parse_duration(&text))
+            .filter(|secs| *secs > 0.0)
+            .map_or(crate::providers::resource::DEFAULT_HEARTBEAT, |secs| {
+                std::time::Duration::from_secs_f64(secs)
+            })
+    })
+}
+
 impl Operation<'_> {
     /// The context of one step: `kind` picks the resource's timeout (`create`, `update`,
     /// `delete`).
@@ -361,7 +376,8 @@ impl Operation<'_> {
         let ctx = match timeout {
             Some(timeout) => OpContext::new().with_timeout(timeout),
             None => OpContext::new(),
-        };
+        }
+        .with_heartbeat(heartbeat());
         Ok(ctx
             .with_progress(Arc::new({
                 let address = address.clone();

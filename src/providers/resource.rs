@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,10 @@ pub struct OpContext {
     /// The address of the instance operated on (`module.net.aws_vpc.main`), for ownership tags
     /// and messages; `None` for data source reads.
     pub address: Option<Arc<str>>,
+    /// When the operation started: heartbeats count from here, across all its waits.
+    pub started: Instant,
+    /// Heartbeats reported so far.
+    beats: Arc<AtomicU64>,
 }
 
 /// A configured provider, as its resource types downcast it (see [`OpContext::provider`]).
@@ -56,6 +60,8 @@ impl OpContext {
             heartbeat: DEFAULT_HEARTBEAT,
             provider: None,
             address: None,
+            started: Instant::now(),
+            beats: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -134,13 +140,13 @@ impl OpContext {
         }
     }
 
-    /// Waits `total`, reporting "Still {activity}... [Ns elapsed]" every heartbeat, waking early
-    /// with `Cancelled` when the run is interrupted and with `Timeout` at the deadline.
+    /// Waits `total`, reporting "Still {activity}... [Ns elapsed]" every heartbeat of the
+    /// operation (elapsed since it started, however many waits it takes), waking early with
+    /// `Cancelled` when the run is interrupted and with `Timeout` at the deadline.
     pub async fn sleep(&self, total: Duration, activity: &str) -> Result<(), ProviderError> {
         let start = Instant::now();
         let end = start + total;
         let heartbeat = self.heartbeat.max(Duration::from_millis(1));
-        let mut next_beat = start + heartbeat;
         loop {
             if self.is_cancelled() {
                 return Err(ProviderError::Cancelled);
@@ -160,15 +166,16 @@ impl OpContext {
                     });
                 }
             }
-            if now >= next_beat {
+            let elapsed = now - self.started;
+            let due = elapsed.as_millis() as u64 / heartbeat.as_millis().max(1) as u64;
+            if due > self.beats.load(Ordering::Relaxed) {
+                self.beats.store(due, Ordering::Relaxed);
                 self.report(format!(
                     "Still {activity}... [{} elapsed]",
-                    format_elapsed(now - start)
+                    format_elapsed(elapsed)
                 ));
-                while next_beat <= now {
-                    next_beat += heartbeat;
-                }
             }
+            let next_beat = self.started + heartbeat * (due as u32 + 1);
             let mut wake = end.min(next_beat).min(now + CANCEL_POLL);
             if let Some(deadline) = self.deadline {
                 wake = wake.min(deadline);

@@ -3,7 +3,7 @@
 //! saved as tainted (nothing orphaned), and the next apply replaces it.
 
 use super::fault_proxy::{Fault, FaultProxy};
-use super::{block_on, ec2, run, Moto};
+use super::{block_on, ec2, plat_at, run, Moto};
 use crate::support::scratch;
 
 fn stack(timeout: &str) -> String {
@@ -88,9 +88,23 @@ fn nat_gateway_waits_times_out_and_is_replaced() {
     // Pending for three polls, then available.
     pending(3);
     write(stack("5m"));
-    let (code, out, err) = run(&endpoint, &root, &["apply", "nat", "--auto-approve"]);
-    assert_eq!(code, 0, "{out}{err}");
+    // Heartbeats every 300 ms instead of 10 s, counted from the start of the operation.
+    let applied = plat_at(&endpoint)
+        .current_dir(&root)
+        .env("PLAT_HEARTBEAT", "300ms")
+        .args(["apply", "nat", "--auto-approve"])
+        .output()
+        .expect("run plat");
+    let (out, err) = (
+        String::from_utf8_lossy(&applied.stdout),
+        String::from_utf8_lossy(&applied.stderr),
+    );
+    assert!(applied.status.success(), "{out}{err}");
     assert!(proxy.count("DescribeNatGateways").0 >= 4, "it polled");
+    assert!(
+        out.contains("aws_nat_gateway.main: Still creating... [1s elapsed]"),
+        "a heartbeat while it waits: {out}"
+    );
     assert!(
         out.contains("aws_nat_gateway.main: Creation complete"),
         "{out}"
