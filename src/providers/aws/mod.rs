@@ -31,6 +31,7 @@ pub mod s3_bucket_public_access_block;
 pub mod s3_bucket_server_side_encryption_configuration;
 pub mod s3_bucket_setting;
 pub mod s3_bucket_versioning;
+pub mod s3_object;
 pub mod security_group;
 pub mod subnet;
 pub mod tags;
@@ -71,6 +72,7 @@ pub fn provider() -> Provider {
                 s3_bucket_server_side_encryption_configuration::Encryption::new(),
             )),
             Arc::new(BucketScoped(s3_bucket_versioning::Versioning::new())),
+            Arc::new(s3_object::AwsS3Object::new()),
             Arc::new(Ec2(security_group::AwsSecurityGroup::new())),
             Arc::new(Ec2(subnet::AwsSubnet::new())),
             Arc::new(Ec2(vpc::AwsVpc::new())),
