@@ -12,6 +12,8 @@ pub mod data_caller_identity;
 pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
+pub mod data_subnets;
+pub mod data_vpc;
 pub mod ec2_object;
 pub mod eip;
 pub mod errors;
@@ -83,6 +85,8 @@ pub fn provider() -> Provider {
             Arc::new(Data(data_iam_policy_document::PolicyDocument::new())),
             Arc::new(Data(data_partition::Partition::new())),
             Arc::new(Data(data_region::RegionData::new())),
+            Arc::new(Data(data_subnets::SubnetsData::new())),
+            Arc::new(Data(data_vpc::VpcData::new())),
         ],
         configure: Some(Arc::new(config::AwsConfigure::new(calls()))),
     }
