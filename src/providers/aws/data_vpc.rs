@@ -68,7 +68,12 @@ pub fn filters(schema: &ResourceSchema, config: &Value) -> Result<Vec<Filter>, P
                 format!("filter \"{name}\" needs at least one value"),
             ));
         }
-        out.push(Filter::builder().name(name).set_values(Some(values)).build());
+        out.push(
+            Filter::builder()
+                .name(name)
+                .set_values(Some(values))
+                .build(),
+        );
     }
     for (key, value) in attrs.string_map("tags")? {
         out.push(

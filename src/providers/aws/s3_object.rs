@@ -315,20 +315,38 @@ struct Settings {
 }
 
 impl Settings {
+    /// The settings as planned or stored; an unknown one is an error (when planning, a change).
     fn of(attrs: &Attrs) -> Result<Settings, ProviderError> {
+        Settings::read(attrs, |name| attrs.string(name))
+    }
+
+    /// The settings to upload with: what S3 decides (the optional-computed arguments the
+    /// configuration leaves unset, unknown in a create's plan) is left to S3.
+    fn to_send(attrs: &Attrs) -> Result<Settings, ProviderError> {
+        Settings::read(attrs, |name| {
+            if attrs.get(name).is_unknown() {
+                Ok(None)
+            } else {
+                attrs.string(name)
+            }
+        })
+    }
+
+    fn read(
+        attrs: &Attrs,
+        string: impl Fn(&str) -> Result<Option<String>, ProviderError>,
+    ) -> Result<Settings, ProviderError> {
         Ok(Settings {
-            content_type: attrs.string("content_type")?,
-            cache_control: attrs.string("cache_control")?,
-            content_disposition: attrs.string("content_disposition")?,
-            content_encoding: attrs.string("content_encoding")?,
-            content_language: attrs.string("content_language")?,
+            content_type: string("content_type")?,
+            cache_control: string("cache_control")?,
+            content_disposition: string("content_disposition")?,
+            content_encoding: string("content_encoding")?,
+            content_language: string("content_language")?,
             metadata: attrs.string_map("metadata")?,
-            storage_class: attrs
-                .string("storage_class")?
-                .unwrap_or_else(|| "STANDARD".into()),
-            server_side_encryption: attrs.string("server_side_encryption")?,
-            kms_key_id: attrs.string("kms_key_id")?,
-            source_hash: attrs.string("source_hash")?,
+            storage_class: string("storage_class")?.unwrap_or_else(|| "STANDARD".into()),
+            server_side_encryption: string("server_side_encryption")?,
+            kms_key_id: string("kms_key_id")?,
+            source_hash: string("source_hash")?,
         })
     }
 }
@@ -622,7 +640,7 @@ impl AwsS3Object {
                 ProviderError::validation("source", format!("cannot read {}: {e}", path.display()))
             })?,
         };
-        let settings = Settings::of(&attrs)?;
+        let settings = Settings::to_send(&attrs)?;
         let encryption = match (&settings.server_side_encryption, &settings.kms_key_id) {
             (Some(sse), _) => Some(ServerSideEncryption::from(sse.as_str())),
             (None, Some(_)) => Some(ServerSideEncryption::AwsKms),
@@ -968,7 +986,10 @@ impl ResourceType for AwsS3Object {
                     ("etag", text(etag.as_deref())),
                 ]
             } else {
-                let had = aws.all_tags(&tags::configured(&self.schema, prior)?, address);
+                // What the object carries, not what state says: an imported object has
+                // neither the default tags nor plat's ownership tags yet.
+                let had: BTreeMap<String, String> =
+                    self.tags_of(aws, &at).await?.into_iter().collect();
                 if had != all {
                     self.put_tags(aws, &at, &all).await?;
                 }

@@ -10,6 +10,7 @@ mod nat;
 mod network;
 mod recovery;
 mod s3;
+mod s3_object;
 mod security_group;
 mod vpc;
 
