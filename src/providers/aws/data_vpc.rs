@@ -258,3 +258,64 @@ impl DataSource for VpcData {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::resource::testing::config;
+
+    fn filter(name: &str, values: &[&str]) -> Value {
+        Value::Object(
+            [
+                ("name".to_owned(), Value::string(name)),
+                (
+                    "values".to_owned(),
+                    Value::List(values.iter().map(|v| Value::string(*v)).collect()),
+                ),
+            ]
+            .into(),
+        )
+    }
+
+    #[test]
+    fn filter_blocks_and_tags_become_ec2_filters() {
+        let data = VpcData::new();
+        let mut value = config(
+            &data.schema,
+            &[(
+                "tags",
+                Value::Map([("Name".to_owned(), Value::string("blue"))].into()),
+            )],
+        );
+        if let Value::Object(entries) = &mut value {
+            entries.insert(
+                "filter".into(),
+                Value::Set(vec![filter("vpc-id", &["vpc-1", "vpc-2"])]),
+            );
+        }
+        let built = filters(&data.schema, &value).unwrap();
+        let shown: Vec<(String, Vec<String>)> = built
+            .iter()
+            .map(|f| (f.name().unwrap_or("").to_owned(), f.values().to_vec()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (
+                    "vpc-id".to_owned(),
+                    vec!["vpc-1".to_owned(), "vpc-2".to_owned()]
+                ),
+                ("tag:Name".to_owned(), vec!["blue".to_owned()]),
+            ]
+        );
+
+        if let Value::Object(entries) = &mut value {
+            entries.insert("filter".into(), Value::Set(vec![filter("vpc-id", &[])]));
+        }
+        let err = filters(&data.schema, &value).unwrap_err();
+        assert!(
+            err.to_string().contains("needs at least one value"),
+            "{err}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The AWS provider against moto (each test starts its own server): lifecycles per resource
 //! family, batching, and behaviour under injected faults.
 
+mod data_network;
 mod fault_proxy;
 mod faults;
 mod iam;
