@@ -21,7 +21,8 @@
 //! has that argument null, which the plan shows as an in-place update putting it back. What the
 //! object holds is its ETag when the ETag is an MD5 (no SSE-KMS, no multipart upload); else the
 //! stored `content_md5` as long as the ETag is still the one plat saw, and unknown once it
-//! changed.
+//! changed. (An object configured with no content argument, i.e. empty, has no argument to
+//! report that way: other bytes put under its key are not seen.)
 //!
 //! `etag` may also be set, as in Terraform configurations (`etag = filemd5(...)`): it must then be
 //! the MD5 of the content, and cannot be combined with KMS encryption.
@@ -32,7 +33,8 @@
 //! Terraform's provider does; otherwise it is one DeleteObject. A create refuses to overwrite an
 //! object that this instance did not write (import it instead); one that carries this
 //! instance's ownership tags (a create whose answer was lost) is written again. Import takes
-//! `BUCKET/KEY` or `s3://BUCKET/KEY`.
+//! `BUCKET/KEY` or `s3://BUCKET/KEY`. S3 allows 10 tags per object; plat's 3 ownership tags
+//! leave 7 for `tags` and the provider's `default_tags`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -663,7 +665,11 @@ impl AwsS3Object {
             .set_content_encoding(settings.content_encoding)
             .set_content_language(settings.content_language)
             .set_metadata((!metadata.is_empty()).then_some(metadata))
-            .storage_class(StorageClass::from(settings.storage_class.as_str()))
+            // STANDARD is S3's default (and not every bucket type takes it spelled out).
+            .set_storage_class(
+                (settings.storage_class != "STANDARD")
+                    .then(|| StorageClass::from(settings.storage_class.as_str())),
+            )
             .set_server_side_encryption(encryption)
             .set_ssekms_key_id(settings.kms_key_id)
             .set_tagging((!all_tags.is_empty()).then(|| tagging_header(all_tags)))
