@@ -478,3 +478,98 @@ fn s3_object_lifecycle_against_moto() {
     });
     assert_eq!(left, 0, "destroy leaves no bucket");
 }
+
+/// `kill -9` while S3 answers an upload: the next run finds the object by its bucket, key and
+/// ownership tags and adopts it; the first apply after that uploads nothing (the object holds
+/// the configured bytes) and only records the content arguments.
+#[test]
+fn kill_9_during_an_upload_then_the_next_run_adopts_the_object() {
+    use super::fault_proxy::{Fault, FaultProxy};
+    use std::time::{Duration, Instant};
+
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.port);
+    let root = scratch("aws-s3-object-crash");
+    let dir = root.join("objects");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let text = format!(
+        r#"provider "aws" {{}}
+
+resource "aws_s3_bucket" "data" {{
+  bucket = "{BUCKET}"
+}}
+{}"#,
+        readme("doc")
+    );
+    std::fs::write(dir.join("main.hcl"), text).expect("write");
+
+    // Moto stores the object at once, but the answer takes a minute: plat is killed meanwhile.
+    let upload = format!("PUT /{BUCKET}/docs/readme.txt");
+    proxy.inject(&upload, Fault::DelayAfter(Duration::from_secs(60)), 1);
+    let mut child = super::plat_at(&proxy.endpoint())
+        .current_dir(&root)
+        .args(["apply", "objects", "--auto-approve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start plat");
+    let started = Instant::now();
+    let stored = || {
+        block_on(async {
+            s3(&moto.endpoint())
+                .head_object()
+                .bucket(BUCKET)
+                .key("docs/readme.txt")
+                .send()
+                .await
+                .is_ok()
+        })
+    };
+    while proxy.count(&upload).1 < 1 || !stored() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "plat never uploaded: {:?}",
+            proxy.seen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+
+    proxy.clear();
+    let (code, out, err) = run(&proxy.endpoint(), &root, &["plan", "objects"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("1 unfinished operation(s) whose object exists adopted"),
+        "{err}"
+    );
+    assert!(
+        out.contains("# aws_s3_object.readme will be updated in-place"),
+        "the content argument is recorded by an update: {out}"
+    );
+    let (code, out, err) = run(
+        &proxy.endpoint(),
+        &root,
+        &["apply", "objects", "--auto-approve", "--stats"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("aws s3 PutObject: "), "no upload: {err}");
+    assert_eq!(proxy.count(&upload).0, 1, "uploaded once");
+    let (code, out, err) = run(
+        &proxy.endpoint(),
+        &root,
+        &["plan", "objects", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        bytes_of(&moto.endpoint(), BUCKET, "docs/readme.txt"),
+        b"hello"
+    );
+
+    let (code, out, err) = run(
+        &proxy.endpoint(),
+        &root,
+        &["destroy", "objects", "--auto-approve"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
