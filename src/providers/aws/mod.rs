@@ -12,6 +12,8 @@ pub mod data_caller_identity;
 pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
+pub mod data_subnets;
+pub mod data_vpc;
 pub mod ec2_object;
 pub mod eip;
 pub mod errors;
@@ -36,6 +38,7 @@ pub mod s3_bucket_public_access_block;
 pub mod s3_bucket_server_side_encryption_configuration;
 pub mod s3_bucket_setting;
 pub mod s3_bucket_versioning;
+pub mod s3_object;
 pub mod security_group;
 pub mod security_group_rule;
 pub mod subnet;
@@ -82,6 +85,7 @@ pub fn provider() -> Provider {
                 s3_bucket_server_side_encryption_configuration::Encryption::new(),
             )),
             Arc::new(BucketScoped(s3_bucket_versioning::Versioning::new())),
+            Arc::new(s3_object::AwsS3Object::new()),
             Arc::new(Ec2(security_group::AwsSecurityGroup::new())),
             Arc::new(security_group_rule::AwsSecurityGroupRule::new()),
             Arc::new(Ec2(subnet::AwsSubnet::new())),
@@ -93,6 +97,8 @@ pub fn provider() -> Provider {
             Arc::new(Data(data_iam_policy_document::PolicyDocument::new())),
             Arc::new(Data(data_partition::Partition::new())),
             Arc::new(Data(data_region::RegionData::new())),
+            Arc::new(Data(data_subnets::SubnetsData::new())),
+            Arc::new(Data(data_vpc::VpcData::new())),
         ],
         configure: Some(Arc::new(config::AwsConfigure::new(calls()))),
     }

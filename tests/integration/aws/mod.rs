@@ -1,6 +1,7 @@
 //! The AWS provider against moto (each test starts its own server): lifecycles per resource
 //! family, batching, and behaviour under injected faults.
 
+mod data_network;
 mod fault_proxy;
 mod faults;
 mod iam;
@@ -12,6 +13,7 @@ mod network;
 mod recovery;
 mod routes_and_rules;
 mod s3;
+mod s3_object;
 mod security_group;
 mod vpc;
 
