@@ -185,18 +185,7 @@ impl<'p> Planner<'p> {
         };
         // An optional-computed argument the block does not set is the data source's to fill:
         // it is null in what the read is given, not an unknown that would defer the read.
-        let configured = match configured {
-            Value::Object(mut entries) => {
-                for a in &schema.attributes {
-                    let set = resource.body.attributes.iter().any(|b| b.name == a.name);
-                    if a.presence == crate::providers::schema::Presence::OptionalComputed && !set {
-                        entries.insert(a.name.to_owned(), Value::Null);
-                    }
-                }
-                Value::Object(entries)
-            }
-            other => other,
-        };
+        let configured = fill_unset_arguments(schema, resource, configured, |_| Value::Null);
         let arguments_known = schema.attributes.iter().filter(|a| a.settable()).all(|a| {
             configured
                 .peel()
@@ -242,7 +231,11 @@ impl<'p> Planner<'p> {
                     create_before_destroy: false,
                     timeouts: Timeouts::of(resource),
                 });
-                configured
+                // Until the read, what the data source fills in is unknown (not null), so
+                // that expressions using it wait for it too.
+                fill_unset_arguments(schema, resource, configured, |a| {
+                    crate::providers::resource::unknown(schema, a.name)
+                })
             }
         }
     }
@@ -548,6 +541,28 @@ fn needs_conversion(value: &Value, ty: &crate::lang::types::Type) -> bool {
 
 fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
     matches!(&expr.as_ref().map(|e| &e.expr), Some(hcl_edit::expr::Expression::Bool(b)) if **b)
+}
+
+/// A data source's value with each optional-computed argument its block does not set replaced
+/// by `fill(attribute)`.
+fn fill_unset_arguments(
+    schema: &ResourceSchema,
+    resource: &Resource,
+    configured: Value,
+    fill: impl Fn(&crate::providers::schema::AttributeSchema) -> Value,
+) -> Value {
+    match configured {
+        Value::Object(mut entries) => {
+            for a in &schema.attributes {
+                let set = resource.body.attributes.iter().any(|b| b.name == a.name);
+                if a.presence == crate::providers::schema::Presence::OptionalComputed && !set {
+                    entries.insert(a.name.to_owned(), fill(a));
+                }
+            }
+            Value::Object(entries)
+        }
+        other => other,
+    }
 }
 
 /// The in-place update that the provider's configuration alone asks of an instance the

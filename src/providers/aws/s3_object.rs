@@ -414,14 +414,12 @@ fn tagging_header(all: &BTreeMap<String, String>) -> String {
         .join("&")
 }
 
-/// Every tag of the object (default tags, its own, ownership), within S3's limit.
+/// Every tag of the object (default tags, its own, ownership: see [`tags::carried`]), checked
+/// against S3's limit.
 fn all_tags(
-    aws: &Aws,
-    own: &BTreeMap<String, String>,
-    address: Option<&str>,
+    all: BTreeMap<String, String>,
     location: &Location,
 ) -> Result<BTreeMap<String, String>, ProviderError> {
-    let all = aws.all_tags(own, address);
     if all.len() > MAX_TAGS {
         return Err(ProviderError::validation(
             "tags",
@@ -547,8 +545,7 @@ impl AwsS3Object {
             (reported, _) => text(reported),
         };
         let partition = super::data_partition::partition_of(&aws.region);
-        let (tags, tags_all) =
-            tags::read_values(aws, found.tags.iter().cloned(), stored.raw("tags").peel());
+        let (tags, tags_all) = tags::read_values(aws, found.tags.iter().cloned(), &stored);
         complete(
             &self.schema,
             &Value::Null,
@@ -841,6 +838,15 @@ impl ResourceType for AwsS3Object {
     /// upload when the content or a setting S3 keeps with it changed: `content_md5` and (without
     /// KMS) `etag` become the new MD5, `version_id` is known after apply.
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
+        self.plan_configured(None, prior, proposed)
+    }
+
+    fn plan_configured(
+        &self,
+        provider: Option<&crate::providers::resource::ProviderHandle>,
+        prior: Option<&Value>,
+        proposed: Value,
+    ) -> Result<Value, ProviderError> {
         let attrs = self.attrs(&proposed);
         check(&attrs)?;
         let md5 = match body_of(&attrs)? {
@@ -880,7 +886,8 @@ impl ResourceType for AwsS3Object {
         let new_md5 = md5
             .clone()
             .map_or_else(|| unknown(&self.schema, "content_md5"), Value::String);
-        let tags_all = tags::plan_tags_all(&self.schema, prior, &proposed);
+        let tags_all =
+            tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let Some(prior) = prior else {
             let id = match attrs.string("key") {
                 Ok(Some(key)) => Value::String(key),
@@ -929,7 +936,7 @@ impl ResourceType for AwsS3Object {
             let aws = ctx.provider::<Aws>()?;
             let at = Location::of(&self.attrs(planned))?;
             let address = ctx.address.as_deref();
-            let all = all_tags(aws, &tags::configured(&self.schema, planned)?, address, &at)?;
+            let all = all_tags(tags::carried(aws, &self.schema, planned, address)?, &at)?;
             // Never overwrite an object this instance did not write.
             if let Some(found) = self.fetch(aws, &at).await? {
                 let carried = found.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
@@ -979,7 +986,7 @@ impl ResourceType for AwsS3Object {
             let after = self.attrs(planned);
             let at = Location::of(&after)?;
             let address = ctx.address.as_deref();
-            let all = all_tags(aws, &tags::configured(&self.schema, planned)?, address, &at)?;
+            let all = all_tags(tags::carried(aws, &self.schema, planned, address)?, &at)?;
             let body = body_of(&after)?
                 .ok_or_else(|| ProviderError::other("the object's content is not known yet"))?;
             let md5 = hex(&body.md5_async().await?);

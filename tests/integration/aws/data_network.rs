@@ -93,10 +93,13 @@ output "by_filter" {
   value = data.aws_vpc.by_filter.id
 }
 
-# try(): until a deferred read happens, the planner gives the data source's unset
-# optional-computed arguments (tags, default, cidr_block, state) as null, not unknown.
 output "by_filter_name" {
-  value = try(data.aws_vpc.by_filter.tags.Name, null)
+  value = data.aws_vpc.by_filter.tags.Name
+}
+
+# Arguments the data source fills in are unknown until it is read, so functions wait for them.
+output "by_tag_first_subnet" {
+  value = cidrsubnet(data.aws_vpc.by_tag.cidr_block, 8, 1)
 }
 
 output "by_id_dns_hostnames" {
@@ -107,7 +110,7 @@ output "by_id_matches_resource" {
   value = (data.aws_vpc.by_id.main_route_table_id == aws_vpc.blue.main_route_table_id
     && data.aws_vpc.by_id.arn == aws_vpc.blue.arn
     && data.aws_vpc.by_id.owner_id == aws_vpc.blue.owner_id
-    && data.aws_vpc.by_id.default == false
+    && !data.aws_vpc.by_id.default
     && data.aws_vpc.by_id.state == "available"
     && data.aws_vpc.by_id.instance_tenancy == "default"
   && data.aws_vpc.by_id.dhcp_options_id == aws_vpc.blue.dhcp_options_id)
@@ -200,6 +203,7 @@ fn network_data_sources_against_moto() {
     let expected = [
         format!("by_tag = \"{blue}\""),
         "by_tag_cidr = \"10.10.0.0/16\"".to_owned(),
+        "by_tag_first_subnet = \"10.10.1.0/24\"".to_owned(),
         format!("by_filter = \"{green}\""),
         "by_filter_name = \"green\"".to_owned(),
         "by_id_dns_hostnames = true".to_owned(),
