@@ -45,13 +45,14 @@ pub fn apply(
     reader.prepare(&loaded)?;
     // The plan pass takes its own copy: the apply walk plans again from the same instances.
     let mut planner = Planner::new(prior.clone(), &request.options).with_reader(&reader);
-    let plan = evaluate(loaded, &request.analysis, &mut planner);
+    let mut plan = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
     let filter = TargetFilter::new(&options.target, &options.exclude, &plan.graph);
     if let Some(filter) = &filter {
         changes.retain(|c| filter.allows(&c.address));
     }
+    crate::plan::destroy_checks::check(&changes, &mut plan.diagnostics);
     if let Some(saved) = expected {
         if !plan.diagnostics.has_errors() {
             check_saved(

@@ -123,12 +123,13 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     let reader = RuntimeReader::new(&providers)?;
     reader.prepare(&loaded)?;
     let mut planner = Planner::new(prior, &request.options).with_reader(&reader);
-    let analysis = evaluate(loaded, &request.analysis, &mut planner);
+    let mut analysis = evaluate(loaded, &request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
     if let Some(filter) = TargetFilter::new(&options.target, &options.exclude, &analysis.graph) {
         changes.retain(|c| filter.allows(&c.address));
     }
+    crate::plan::destroy_checks::check(&changes, &mut analysis.diagnostics);
     let basis = PlanBasis {
         state: state_basis,
         fingerprint: inputs_fingerprint(&analysis, request),

@@ -5,6 +5,7 @@
 //! with tables of cases.
 
 pub mod data_reads;
+pub mod destroy_checks;
 pub mod diff;
 pub mod model;
 pub mod planner;

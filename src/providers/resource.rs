@@ -299,6 +299,13 @@ pub trait ResourceType: Send + Sync {
         self.plan(prior, proposed)
     }
 
+    /// Plan-time check of an object the plan deletes or replaces, as state holds it: an error
+    /// (saying which setting to apply first) fails the plan. Allowed by default.
+    fn check_destroy(&self, current: &Value) -> Result<(), ProviderError> {
+        let _ = current;
+        Ok(())
+    }
+
     fn create<'a>(
         &'a self,
         ctx: &'a OpContext,

@@ -34,6 +34,27 @@ pub struct Aws {
     iam: OnceLock<aws_sdk_iam::Client>,
     s3: OnceLock<aws_sdk_s3::Client>,
     sts: OnceLock<aws_sdk_sts::Client>,
+    eks: OnceLock<aws_sdk_eks::Client>,
+    rds: OnceLock<aws_sdk_rds::Client>,
+    efs: OnceLock<aws_sdk_efs::Client>,
+    ecr: OnceLock<aws_sdk_ecr::Client>,
+}
+
+/// The accessor of one service's client, made on first use: the run's SDK settings, the call
+/// counter, and the provider block's endpoint for the service.
+macro_rules! client {
+    ($service:ident, $krate:ident, $name:literal) => {
+        pub fn $service(&self) -> &$krate::Client {
+            self.$service.get_or_init(|| {
+                let mut config = $krate::config::Builder::from(&self.sdk)
+                    .interceptor(CallCounter(self.calls.clone()));
+                if let Some(url) = self.endpoints.get($name) {
+                    config = config.endpoint_url(url);
+                }
+                $krate::Client::from_conf(config.build())
+            })
+        }
+    };
 }
 
 impl Aws {
@@ -58,6 +79,10 @@ impl Aws {
             iam: OnceLock::new(),
             s3: OnceLock::new(),
             sts: OnceLock::new(),
+            eks: OnceLock::new(),
+            rds: OnceLock::new(),
+            efs: OnceLock::new(),
+            ecr: OnceLock::new(),
         }
     }
 
@@ -83,27 +108,9 @@ impl Aws {
         })
     }
 
-    pub fn ec2(&self) -> &aws_sdk_ec2::Client {
-        self.ec2.get_or_init(|| {
-            let mut config = aws_sdk_ec2::config::Builder::from(&self.sdk)
-                .interceptor(CallCounter(self.calls.clone()));
-            if let Some(url) = self.endpoints.get("ec2") {
-                config = config.endpoint_url(url);
-            }
-            aws_sdk_ec2::Client::from_conf(config.build())
-        })
-    }
+    client!(ec2, aws_sdk_ec2, "ec2");
 
-    pub fn iam(&self) -> &aws_sdk_iam::Client {
-        self.iam.get_or_init(|| {
-            let mut config = aws_sdk_iam::config::Builder::from(&self.sdk)
-                .interceptor(CallCounter(self.calls.clone()));
-            if let Some(url) = self.endpoints.get("iam") {
-                config = config.endpoint_url(url);
-            }
-            aws_sdk_iam::Client::from_conf(config.build())
-        })
-    }
+    client!(iam, aws_sdk_iam, "iam");
 
     pub fn s3(&self) -> &aws_sdk_s3::Client {
         self.s3.get_or_init(|| {
@@ -120,16 +127,11 @@ impl Aws {
         })
     }
 
-    pub fn sts(&self) -> &aws_sdk_sts::Client {
-        self.sts.get_or_init(|| {
-            let mut config = aws_sdk_sts::config::Builder::from(&self.sdk)
-                .interceptor(CallCounter(self.calls.clone()));
-            if let Some(url) = self.endpoints.get("sts") {
-                config = config.endpoint_url(url);
-            }
-            aws_sdk_sts::Client::from_conf(config.build())
-        })
-    }
+    client!(sts, aws_sdk_sts, "sts");
+    client!(eks, aws_sdk_eks, "eks");
+    client!(rds, aws_sdk_rds, "rds");
+    client!(efs, aws_sdk_efs, "efs");
+    client!(ecr, aws_sdk_ecr, "ecr");
 
     /// The ownership tags of the object at `address`.
     pub fn ownership_tags(&self, address: &str) -> BTreeMap<String, String> {
