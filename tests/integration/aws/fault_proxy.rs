@@ -32,6 +32,9 @@ pub enum Fault {
     Error(&'static str),
     /// Moto's response body with `from` replaced by `to`.
     Rewrite { from: String, to: String },
+    /// A recorded answer for an operation moto lacks: this status, JSON body; moto never sees
+    /// the request (tests then check what plat sent with [`FaultProxy::bodies`]).
+    Respond { status: u16, body: String },
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +49,8 @@ struct Shared {
     rules: Vec<Rule>,
     /// Operations seen, in order, with whether they were forwarded to moto.
     seen: Vec<(String, bool)>,
+    /// The request bodies, in order, with their operation.
+    bodies: Vec<(String, String)>,
 }
 
 pub struct FaultProxy {
@@ -94,6 +99,18 @@ impl FaultProxy {
             .seen
             .iter()
             .map(|(op, _)| op.clone())
+            .collect()
+    }
+
+    /// The bodies of the requests of `operation` so far, in order.
+    pub fn bodies(&self, operation: &str) -> Vec<String> {
+        self.shared
+            .lock()
+            .expect("seen")
+            .bodies
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .map(|(_, body)| body.clone())
             .collect()
     }
 
@@ -292,9 +309,19 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
             });
         let forwarded = !matches!(
             fault,
-            Some(Fault::Throttle | Fault::ServerError | Fault::ResetBefore | Fault::Error(_))
+            Some(
+                Fault::Throttle
+                    | Fault::ServerError
+                    | Fault::ResetBefore
+                    | Fault::Error(_)
+                    | Fault::Respond { .. }
+            )
         );
         shared.seen.push((op.clone(), forwarded));
+        shared.bodies.push((
+            op.clone(),
+            String::from_utf8_lossy(&request.body).into_owned(),
+        ));
         fault
     };
     let service = service(&request);
@@ -312,6 +339,13 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
             code,
             "injected by the fault proxy",
         )),
+        Some(Fault::Respond { status, body }) => Some(
+            format!(
+                "HTTP/1.1 {status} Recorded\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        ),
         Some(Fault::ResetBefore) => None,
         Some(Fault::ResetAfter) => {
             let _ = forward(&request, upstream);
