@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::model::{Action, InstanceChange, Reason};
 use crate::lang::value::Value;
-use crate::providers::schema::{Presence, ResourceSchema};
+use crate::providers::schema::{BlockSchema, Presence, ResourceSchema};
 
 /// `lifecycle.ignore_changes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -112,7 +112,13 @@ fn diff_existing(
         };
         if value.known_eq(&before) != Some(true) {
             changed.push(name.to_string());
-            if attribute.is_some_and(|a| a.force_new) {
+            let forces = match attribute {
+                Some(a) => a.force_new,
+                None => schema
+                    .block(name)
+                    .is_some_and(|block| block_forces_new(block, &before, &value)),
+            };
+            if forces {
                 forcing.push(name.to_string());
             }
         }
@@ -163,6 +169,55 @@ fn diff_existing(
             attributes: changed,
         }],
     }
+}
+
+/// Whether a change of a nested block's value changes one of its force-new attributes (at any
+/// depth): the blocks' force-new parts are compared, in order for lists and as a set for sets.
+fn block_forces_new(block: &BlockSchema, before: &Value, after: &Value) -> bool {
+    has_force_new(block)
+        && forcing_parts(block, before).known_eq(&forcing_parts(block, after)) != Some(true)
+}
+
+fn has_force_new(block: &BlockSchema) -> bool {
+    block.attributes.iter().any(|a| a.force_new) || block.blocks.iter().any(has_force_new)
+}
+
+/// The force-new attributes (and nested blocks' parts) of each block in `value`.
+fn forcing_parts(block: &BlockSchema, value: &Value) -> Value {
+    let elements: Vec<&Value> = match value.peel() {
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    let mut parts: Vec<Value> = elements
+        .into_iter()
+        .map(|element| {
+            let entries = element.peel().as_entries();
+            let get = |name: &str| {
+                entries
+                    .and_then(|e| e.get(name))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
+            let mut part: BTreeMap<String, Value> = block
+                .attributes
+                .iter()
+                .filter(|a| a.force_new)
+                .map(|a| (a.name.to_owned(), get(a.name)))
+                .collect();
+            for nested in block.blocks.iter().filter(|b| has_force_new(b)) {
+                part.insert(
+                    nested.name.to_owned(),
+                    forcing_parts(nested, &get(nested.name)),
+                );
+            }
+            Value::Object(part)
+        })
+        .collect();
+    if block.nesting == crate::providers::schema::Nesting::Set {
+        parts.sort_by_key(|p| format!("{p:?}"));
+    }
+    Value::List(parts)
 }
 
 #[cfg(test)]
@@ -364,6 +419,122 @@ mod tests {
         ];
         for (name, prior, config, options, action, reasons) in cases {
             let change = diff_instance(&schema(), prior.as_ref(), config.as_ref(), &options);
+            assert_eq!(
+                (change.action, &change.reasons),
+                (action, &reasons),
+                "{name}"
+            );
+        }
+    }
+
+    /// A resource with a single `network` block (subnets force a new object, public access is
+    /// in place) and a set of `user` blocks (uid forces, name does not).
+    fn block_schema() -> ResourceSchema {
+        use crate::providers::schema::{BlockSchema, Nesting};
+        ResourceSchema {
+            type_name: "test_blocks",
+            description: "",
+            attributes: vec![AttributeSchema::computed("id", Type::String)],
+            blocks: vec![
+                BlockSchema {
+                    name: "network",
+                    nesting: Nesting::Single,
+                    min_items: 0,
+                    max_items: Some(1),
+                    attributes: vec![
+                        AttributeSchema::required("subnets", Type::Set(Box::new(Type::String)))
+                            .force_new(),
+                        AttributeSchema::optional("public", Type::Bool),
+                    ],
+                    blocks: Vec::new(),
+                },
+                BlockSchema {
+                    name: "user",
+                    nesting: Nesting::Set,
+                    min_items: 0,
+                    max_items: None,
+                    attributes: vec![
+                        AttributeSchema::required("uid", Type::Number).force_new(),
+                        AttributeSchema::optional("name", Type::String),
+                    ],
+                    blocks: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    fn blocks_value(subnets: &[&str], public: bool, users: &[(f64, &str)]) -> Value {
+        obj(&[
+            ("id", Value::string("x-1")),
+            (
+                "network",
+                obj(&[
+                    (
+                        "subnets",
+                        Value::Set(subnets.iter().map(|s| Value::string(*s)).collect()),
+                    ),
+                    ("public", Value::Bool(public)),
+                ]),
+            ),
+            (
+                "user",
+                Value::Set(
+                    users
+                        .iter()
+                        .map(|(uid, name)| {
+                            obj(&[("uid", Value::Number(*uid)), ("name", Value::string(*name))])
+                        })
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+
+    #[test]
+    fn force_new_attributes_inside_blocks_replace() {
+        let prior = blocks_value(&["a", "b"], false, &[(1.0, "x"), (2.0, "y")]);
+        // (name, config, expected action, expected reasons)
+        let cases = [
+            (
+                "in-place attribute of a block",
+                blocks_value(&["a", "b"], true, &[(1.0, "x"), (2.0, "y")]),
+                Action::Update,
+                vec![Reason::Changed {
+                    attributes: vec!["network".into()],
+                }],
+            ),
+            (
+                "force-new attribute of a block",
+                blocks_value(&["a", "c"], false, &[(1.0, "x"), (2.0, "y")]),
+                Action::DeleteThenCreate,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["network".into()],
+                }],
+            ),
+            (
+                "set of blocks in another order, one renamed",
+                blocks_value(&["a", "b"], false, &[(2.0, "y"), (1.0, "z")]),
+                Action::Update,
+                vec![Reason::Changed {
+                    attributes: vec!["user".into()],
+                }],
+            ),
+            (
+                "a block of a set with a new force-new value",
+                blocks_value(&["a", "b"], false, &[(1.0, "x"), (3.0, "y")]),
+                Action::DeleteThenCreate,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["user".into()],
+                }],
+            ),
+        ];
+        for (name, config, action, reasons) in cases {
+            let change = diff_instance(
+                &block_schema(),
+                Some(&prior),
+                Some(&config),
+                &DiffOptions::default(),
+            );
             assert_eq!(
                 (change.action, &change.reasons),
                 (action, &reasons),
