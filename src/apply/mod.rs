@@ -455,10 +455,9 @@ impl Operation<'_> {
     async fn create(&self) -> Result<Option<Value>, String> {
         let after = self.planned.change.after.clone().unwrap_or(Value::Null);
         let ctx = self.context(journal::Action::Create).await?;
-        let seq = self.intent(
-            journal::Action::Create,
-            self.implementation.identity(&ctx, &after),
-        )?;
+        let identity = self.implementation.identity(&ctx, &after);
+        let seq = self.intent(journal::Action::Create, identity.clone())?;
+        let ctx = ctx.with_identity(identity);
         let verbs = ("Creating...", "Creation complete", "create failed");
         self.record_written(seq, verbs, self.implementation.create(&ctx, &after))
             .await

@@ -41,6 +41,9 @@ pub struct OpContext {
     /// The address of the instance operated on (`module.net.aws_vpc.main`), for ownership tags
     /// and messages; `None` for data source reads.
     pub address: Option<Arc<str>>,
+    /// The identity recorded in the journal before this create (see
+    /// [`ResourceType::identity`]): a name generated for it there is the name to use.
+    pub identity: Option<serde_json::Value>,
     /// When the operation started: heartbeats count from here, across all its waits.
     pub started: Instant,
     /// Heartbeats reported so far.
@@ -60,6 +63,7 @@ impl OpContext {
             heartbeat: DEFAULT_HEARTBEAT,
             provider: None,
             address: None,
+            identity: None,
             started: Instant::now(),
             beats: Arc::new(AtomicU64::new(0)),
         }
@@ -67,6 +71,11 @@ impl OpContext {
 
     pub fn with_provider(mut self, provider: Option<ProviderHandle>) -> OpContext {
         self.provider = provider;
+        self
+    }
+
+    pub fn with_identity(mut self, identity: Option<serde_json::Value>) -> OpContext {
+        self.identity = identity;
         self
     }
 
@@ -371,6 +380,8 @@ pub trait ResourceType: Send + Sync {
     /// A stable identity, known before create, by which the object can be found again after a
     /// crash (deterministic name, client token, ownership tags). None: the object lives only in
     /// state, so a lost create is simply redone. `ctx` carries the address and the provider.
+    /// The create that follows sees it in [`OpContext::identity`], so a name generated here is
+    /// the name it uses.
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
         let _ = (ctx, planned);
         None

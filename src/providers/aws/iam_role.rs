@@ -181,14 +181,6 @@ fn name_of(schema: &ResourceSchema, value: &Value) -> Result<String, ProviderErr
         .ok_or_else(|| ProviderError::other("the role has no name in state"))
 }
 
-/// A unique name from a prefix, as Terraform makes them: the prefix and 26 characters of time
-/// and randomness.
-fn generated_name(prefix: &str) -> String {
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%f").to_string();
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}{}{}", &stamp[..20.min(stamp.len())], &random[..6])
-}
-
 impl ResourceType for AwsIamRole {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -251,14 +243,7 @@ impl ResourceType for AwsIamRole {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
-            let name = match attrs.string("name") {
-                Ok(Some(name)) => name,
-                _ => generated_name(
-                    &attrs
-                        .string("name_prefix")?
-                        .unwrap_or_else(|| "terraform-".into()),
-                ),
-            };
+            let name = super::names::for_create(ctx, &attrs, "name", "name_prefix")?;
             let document = attrs.string("assume_role_policy")?.unwrap_or_default();
             let own = tags::configured(&self.schema, planned)?;
             let address = ctx.address.as_deref();
@@ -438,12 +423,13 @@ impl ResourceType for AwsIamRole {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let name = Attrs::new(&self.schema, planned)
-            .string("name")
-            .ok()
-            .flatten()?;
         let mut identity = super::handle::owned_identity(ctx)?;
-        identity["name"] = serde_json::Value::String(name);
+        super::names::record(
+            &mut identity,
+            &Attrs::new(&self.schema, planned),
+            "name",
+            "name_prefix",
+        )?;
         Some(identity)
     }
 
@@ -461,8 +447,10 @@ impl ResourceType for AwsIamRole {
                 return Ok(None);
             };
             Ok(self.get(aws, name).await?.and_then(|role| {
-                carries_address(tags::iam_pairs(role.tags()), Some(address))
-                    .then(|| self.value(aws, &role, &Value::Null))
+                carries_address(tags::iam_pairs(role.tags()), Some(address)).then(|| {
+                    let stored = super::names::stored(&self.schema, identity, "name_prefix");
+                    self.value(aws, &role, &stored)
+                })
             }))
         })
     }

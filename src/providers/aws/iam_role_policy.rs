@@ -152,14 +152,6 @@ fn parts(schema: &ResourceSchema, value: &Value) -> Result<(String, String), Pro
     Ok((role, name))
 }
 
-/// A unique name from a prefix, as Terraform makes them: the prefix and 26 characters of time
-/// and randomness.
-fn generated_name(prefix: &str) -> String {
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%f").to_string();
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}{}{}", &stamp[..20.min(stamp.len())], &random[..6])
-}
-
 impl ResourceType for AwsIamRolePolicy {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -225,14 +217,7 @@ impl ResourceType for AwsIamRolePolicy {
             let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
             let role = attrs.string("role")?.unwrap_or_default();
-            let name = match attrs.string("name") {
-                Ok(Some(name)) => name,
-                _ => generated_name(
-                    &attrs
-                        .string("name_prefix")?
-                        .unwrap_or_else(|| "terraform-".into()),
-                ),
-            };
+            let name = super::names::for_create(ctx, &attrs, "name", "name_prefix")?;
             let document = attrs.string("policy")?.unwrap_or_default();
             self.put(ctx, aws, &role, &name, &document).await?;
             retry::until_visible(ctx, || self.read_parts(aws, &role, &name, planned)).await
@@ -329,8 +314,10 @@ impl ResourceType for AwsIamRolePolicy {
     }
 
     fn identity(&self, _ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let (role, name) = parts(&self.schema, planned).ok()?;
-        Some(serde_json::json!({ "role": role, "name": name }))
+        let attrs = Attrs::new(&self.schema, planned);
+        let mut identity = serde_json::json!({ "role": attrs.string("role").ok().flatten()? });
+        super::names::record(&mut identity, &attrs, "name", "name_prefix")?;
+        Some(identity)
     }
 
     fn find<'a>(
@@ -344,7 +331,10 @@ impl ResourceType for AwsIamRolePolicy {
                 identity.get("role").and_then(|r| r.as_str()),
                 identity.get("name").and_then(|n| n.as_str()),
             ) {
-                (Some(role), Some(name)) => self.read_parts(aws, role, name, &Value::Null).await,
+                (Some(role), Some(name)) => {
+                    let stored = super::names::stored(&self.schema, identity, "name_prefix");
+                    self.read_parts(aws, role, name, &stored).await
+                }
                 _ => Ok(None),
             }
         })
@@ -375,7 +365,7 @@ mod tests {
         assert!(attr(&planned, "id").is_unknown());
         assert_eq!(
             r.identity(&OpContext::new(), &planned),
-            Some(serde_json::json!({"role": "app", "name": "read"}))
+            Some(serde_json::json!({"role": "app", "name": "read", "prefix": null}))
         );
 
         let prior = r.value("app", "read", doc, &planned);

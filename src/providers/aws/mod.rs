@@ -26,6 +26,7 @@ pub mod iam_role_policy;
 pub mod iam_role_policy_attachment;
 pub mod iam_user;
 pub mod internet_gateway;
+pub mod names;
 pub mod nat_gateway;
 pub mod policy;
 pub mod retry;

@@ -293,17 +293,7 @@ impl ResourceType for AwsS3Bucket {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
-            let name = match attrs.string("bucket") {
-                Ok(Some(name)) => name,
-                _ => {
-                    let prefix = attrs
-                        .string("bucket_prefix")?
-                        .unwrap_or_else(|| "terraform-".into());
-                    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
-                    let random = uuid::Uuid::new_v4().simple().to_string();
-                    format!("{prefix}{stamp}{}", &random[..12])
-                }
-            };
+            let name = super::names::for_create(ctx, &attrs, "bucket", "bucket_prefix")?;
             check_name(&name)?;
             let address = ctx.address.as_deref();
             let all = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
@@ -424,12 +414,13 @@ impl ResourceType for AwsS3Bucket {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let name = Attrs::new(&self.schema, planned)
-            .string("bucket")
-            .ok()
-            .flatten()?;
         let mut identity = super::handle::owned_identity(ctx)?;
-        identity["name"] = serde_json::Value::String(name);
+        super::names::record(
+            &mut identity,
+            &Attrs::new(&self.schema, planned),
+            "bucket",
+            "bucket_prefix",
+        )?;
         Some(identity)
     }
 
@@ -454,7 +445,8 @@ impl ResourceType for AwsS3Bucket {
             if !carries_address(pairs, Some(address)) {
                 return Ok(None);
             }
-            self.read_name(aws, name, &Value::Null).await
+            let stored = super::names::stored(&self.schema, identity, "bucket_prefix");
+            self.read_name(aws, name, &stored).await
         })
     }
 }

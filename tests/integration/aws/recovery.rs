@@ -116,3 +116,89 @@ fn kill_9_during_a_create_then_the_next_run_adopts_it() {
     assert!(vpcs_in(&moto, "us-east-1").is_empty());
     assert!(vpcs_in(&moto, "us-west-2").is_empty());
 }
+
+const PREFIXED: &str = r#"provider "aws" {}
+
+resource "aws_iam_role" "runner" {
+  name_prefix = "ci-runner-"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }]
+  })
+}
+"#;
+
+fn roles_named(moto: &Moto, prefix: &str) -> Vec<String> {
+    block_on(async {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .endpoint_url(moto.endpoint())
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+            .list_roles()
+            .send()
+            .await
+            .expect("list_roles")
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_owned())
+            .filter(|name| name.starts_with(prefix))
+            .collect()
+    })
+}
+
+/// A role named from a `name_prefix` has no name until plat makes one up: it is made up before
+/// the create and recorded in the journal, so the role is found by it after a crash.
+#[test]
+fn kill_9_during_a_name_prefix_create_then_the_next_run_adopts_it() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.port);
+    let root = scratch("aws-recovery-prefix");
+    std::fs::create_dir_all(root.join("crashy")).expect("mkdir");
+    std::fs::write(root.join("crashy/main.hcl"), PREFIXED).expect("write");
+
+    proxy.inject("CreateRole", Fault::DelayAfter(Duration::from_secs(60)), 1);
+    let mut child = plat_at(&proxy.endpoint())
+        .current_dir(&root)
+        .args(["apply", "crashy", "--auto-approve"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start plat");
+    let started = Instant::now();
+    while roles_named(&moto, "ci-runner-").is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "moto never made the role"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+
+    proxy.clear();
+    let (code, out, err) = run(
+        &proxy.endpoint(),
+        &root,
+        &["plan", "crashy", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("1 unfinished operation(s) whose object exists adopted"),
+        "{err}"
+    );
+    assert_eq!(proxy.count("CreateRole").0, 1, "nothing created again");
+    assert_eq!(roles_named(&moto, "ci-runner-").len(), 1);
+
+    let (code, out, err) = run(
+        &proxy.endpoint(),
+        &root,
+        &["destroy", "crashy", "--auto-approve"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(roles_named(&moto, "ci-runner-").is_empty());
+}
