@@ -398,6 +398,23 @@ pub trait ResourceType: Send + Sync {
     }
 }
 
+/// One refresh result per object from a batch read of `count` objects: the batch's values,
+/// or, when the batch failed, its error for each object.
+pub fn each_read(
+    count: usize,
+    batch: Result<Vec<Option<Value>>, ProviderError>,
+) -> Vec<Result<Option<Value>, ProviderError>> {
+    match batch {
+        Ok(values) => values.into_iter().map(Ok).collect(),
+        Err(e) => {
+            let message = e.to_string();
+            (0..count)
+                .map(|_| Err(ProviderError::other(message.clone())))
+                .collect()
+        }
+    }
+}
+
 /// A data source: all it does is read. Wrap it in [`Data`] to register it.
 pub trait DataSource: Send + Sync {
     fn schema(&self) -> &ResourceSchema;

@@ -251,16 +251,7 @@ impl<T: Ec2Object> ResourceType for Ec2<T> {
                 let currents: Vec<&Value> = current.iter().collect();
                 self.read_ids(aws, &ids, &currents).await
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 

@@ -411,13 +411,7 @@ impl ResourceType for AwsIamAccessKey {
         Box::pin(async move {
             let aws = match ctx.provider::<Aws>() {
                 Ok(aws) => aws,
-                Err(e) => {
-                    let message = e.to_string();
-                    return current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect();
-                }
+                Err(e) => return crate::providers::resource::each_read(current.len(), Err(e)),
             };
             type Listed = Result<Option<BTreeMap<String, Key>>, String>;
             let mut by_user: BTreeMap<String, Listed> = BTreeMap::new();

@@ -454,29 +454,32 @@ impl ResourceType for AwsIamOpenidConnectProvider {
             let address = ctx.address.as_deref();
             let had = tags::carried(aws, &self.schema, prior, address)?;
             let wanted = tags::carried(aws, &self.schema, planned, address)?;
-            let removed: Vec<String> = had
-                .keys()
-                .filter(|k| !wanted.contains_key(*k))
-                .cloned()
-                .collect();
-            if !removed.is_empty() {
-                aws.iam()
-                    .untag_open_id_connect_provider()
-                    .open_id_connect_provider_arn(&arn)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| classify(aws, e, "iam:UntagOpenIDConnectProvider", &arn))?;
-            }
-            if wanted != had {
-                aws.iam()
-                    .tag_open_id_connect_provider()
-                    .open_id_connect_provider_arn(&arn)
-                    .set_tags(Some(tags::iam_tags(&wanted)))
-                    .send()
-                    .await
-                    .map_err(|e| classify(aws, e, "iam:TagOpenIDConnectProvider", &arn))?;
-            }
+            let target: &str = &arn;
+            tags::retag(
+                &had,
+                &wanted,
+                |keys| async move {
+                    aws.iam()
+                        .untag_open_id_connect_provider()
+                        .open_id_connect_provider_arn(target)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| classify(aws, e, "iam:UntagOpenIDConnectProvider", target))
+                },
+                |changed| async move {
+                    aws.iam()
+                        .tag_open_id_connect_provider()
+                        .open_id_connect_provider_arn(target)
+                        .set_tags(Some(tags::iam_tags(&changed)))
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| classify(aws, e, "iam:TagOpenIDConnectProvider", target))
+                },
+            )
+            .await?;
             self.read_arn(aws, &arn, planned)
                 .await?
                 .ok_or(ProviderError::NotFound)

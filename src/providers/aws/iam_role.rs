@@ -349,29 +349,32 @@ impl ResourceType for AwsIamRole {
             let address = ctx.address.as_deref();
             let had = tags::carried(aws, &self.schema, prior, address)?;
             let wanted = tags::carried(aws, &self.schema, planned, address)?;
-            let removed: Vec<String> = had
-                .keys()
-                .filter(|k| !wanted.contains_key(*k))
-                .cloned()
-                .collect();
-            if !removed.is_empty() {
-                aws.iam()
-                    .untag_role()
-                    .role_name(&name)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| classify(aws, e, "iam:UntagRole", &name))?;
-            }
-            if wanted != had {
-                aws.iam()
-                    .tag_role()
-                    .role_name(&name)
-                    .set_tags(Some(tags::iam_tags(&wanted)))
-                    .send()
-                    .await
-                    .map_err(|e| classify(aws, e, "iam:TagRole", &name))?;
-            }
+            let target: &str = &name;
+            tags::retag(
+                &had,
+                &wanted,
+                |keys| async move {
+                    aws.iam()
+                        .untag_role()
+                        .role_name(target)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| classify(aws, e, "iam:UntagRole", target))
+                },
+                |changed| async move {
+                    aws.iam()
+                        .tag_role()
+                        .role_name(target)
+                        .set_tags(Some(tags::iam_tags(&changed)))
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|e| classify(aws, e, "iam:TagRole", target))
+                },
+            )
+            .await?;
             self.read_name(aws, &name, planned)
                 .await?
                 .ok_or(ProviderError::NotFound)

@@ -180,13 +180,7 @@ impl ResourceType for AwsIamRolePolicyAttachment {
         Box::pin(async move {
             let aws = match ctx.provider::<Aws>() {
                 Ok(aws) => aws,
-                Err(e) => {
-                    let message = e.to_string();
-                    return current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect();
-                }
+                Err(e) => return crate::providers::resource::each_read(current.len(), Err(e)),
             };
             let mut by_role: BTreeMap<String, Result<Option<BTreeSet<String>>, String>> =
                 BTreeMap::new();

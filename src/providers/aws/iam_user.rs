@@ -120,35 +120,31 @@ impl AwsIamUser {
         carried: &BTreeMap<String, String>,
         wanted: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
-        let removed: Vec<String> = carried
-            .keys()
-            .filter(|k| !wanted.contains_key(*k))
-            .cloned()
-            .collect();
-        if !removed.is_empty() {
-            aws.iam()
-                .untag_user()
-                .user_name(name)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|e| classify(aws, e, "iam:UntagUser", name))?;
-        }
-        let changed: BTreeMap<String, String> = wanted
-            .iter()
-            .filter(|(k, v)| carried.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if !changed.is_empty() {
-            aws.iam()
-                .tag_user()
-                .user_name(name)
-                .set_tags(Some(tags::iam_tags(&changed)))
-                .send()
-                .await
-                .map_err(|e| classify(aws, e, "iam:TagUser", name))?;
-        }
-        Ok(())
+        tags::retag(
+            carried,
+            wanted,
+            |keys| async move {
+                aws.iam()
+                    .untag_user()
+                    .user_name(name)
+                    .set_tag_keys(Some(keys))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| classify(aws, e, "iam:UntagUser", name))
+            },
+            |changed| async move {
+                aws.iam()
+                    .tag_user()
+                    .user_name(name)
+                    .set_tags(Some(tags::iam_tags(&changed)))
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| classify(aws, e, "iam:TagUser", name))
+            },
+        )
+        .await
     }
 
     /// What `force_destroy` removes before the delete: access keys, the login profile, inline

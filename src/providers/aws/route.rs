@@ -313,16 +313,7 @@ impl ResourceType for AwsRoute {
                     .collect::<Result<Vec<_>, _>>()?;
                 self.read_routes(aws, &routes).await
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 

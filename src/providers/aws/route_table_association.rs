@@ -216,13 +216,8 @@ impl ResourceType for AwsRouteTableAssociation {
         current: &'a [Value],
     ) -> BoxFuture<'a, Vec<Result<Option<Value>, ProviderError>>> {
         Box::pin(async move {
-            let fail = |e: ProviderError| -> Vec<Result<Option<Value>, ProviderError>> {
-                let message = e.to_string();
-                current
-                    .iter()
-                    .map(|_| Err(ProviderError::other(message.clone())))
-                    .collect()
-            };
+            let fail =
+                |e: ProviderError| crate::providers::resource::each_read(current.len(), Err(e));
             let aws = match ctx.provider::<Aws>() {
                 Ok(aws) => aws,
                 Err(e) => return fail(e),

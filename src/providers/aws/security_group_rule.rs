@@ -402,16 +402,7 @@ impl ResourceType for AwsSecurityGroupRule {
                 let values: Vec<&Value> = current.iter().collect();
                 self.read_rules(ctx.provider::<Aws>()?, &values).await
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 

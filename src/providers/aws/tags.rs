@@ -147,6 +147,39 @@ pub fn ec2_specification(
         .build()
 }
 
+/// Brings an object's tags from `had` to `wanted` (complete sets, see [`carried`]): `untag`
+/// removes keys, `tag` adds or changes pairs; each is called only when it has something to do.
+pub async fn retag<U, UF, T, TF>(
+    had: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
+    untag: U,
+    tag: T,
+) -> Result<(), ProviderError>
+where
+    U: FnOnce(Vec<String>) -> UF,
+    UF: std::future::Future<Output = Result<(), ProviderError>>,
+    T: FnOnce(BTreeMap<String, String>) -> TF,
+    TF: std::future::Future<Output = Result<(), ProviderError>>,
+{
+    let removed: Vec<String> = had
+        .keys()
+        .filter(|k| !wanted.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        untag(removed).await?;
+    }
+    let changed: BTreeMap<String, String> = wanted
+        .iter()
+        .filter(|(k, v)| had.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        tag(changed).await?;
+    }
+    Ok(())
+}
+
 /// Brings an EC2 object's tags from `had` to `wanted` (complete sets, see [`carried`]).
 pub async fn ec2_update(
     aws: &Aws,
@@ -154,35 +187,35 @@ pub async fn ec2_update(
     had: &BTreeMap<String, String>,
     wanted: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let removed: Vec<aws_sdk_ec2::types::Tag> = had
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
-        .collect();
-    let changed: BTreeMap<String, String> = wanted
-        .iter()
-        .filter(|(k, v)| had.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !removed.is_empty() {
-        aws.ec2()
-            .delete_tags()
-            .resources(id)
-            .set_tags(Some(removed))
-            .send()
-            .await
-            .map_err(|e| super::errors::classify(aws, e, "ec2:DeleteTags", id))?;
-    }
-    if !changed.is_empty() {
-        aws.ec2()
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(ec2_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| super::errors::classify(aws, e, "ec2:CreateTags", id))?;
-    }
-    Ok(())
+    retag(
+        had,
+        wanted,
+        |keys| async move {
+            let keys = keys
+                .into_iter()
+                .map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build())
+                .collect();
+            aws.ec2()
+                .delete_tags()
+                .resources(id)
+                .set_tags(Some(keys))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| super::errors::classify(aws, e, "ec2:DeleteTags", id))
+        },
+        |changed| async move {
+            aws.ec2()
+                .create_tags()
+                .resources(id)
+                .set_tags(Some(ec2_tags(&changed)))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| super::errors::classify(aws, e, "ec2:CreateTags", id))
+        },
+    )
+    .await
 }
 
 /// EC2 filters that find the object plat created for `address` in this stack and environment.
