@@ -15,6 +15,8 @@ pub mod data_region;
 pub mod data_subnets;
 pub mod data_vpc;
 pub mod ec2_object;
+pub mod ecr_lifecycle_policy;
+pub mod ecr_repository;
 pub mod eip;
 pub mod errors;
 pub mod handle;
@@ -63,6 +65,8 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
+            Arc::new(ecr_lifecycle_policy::AwsEcrLifecyclePolicy::new()),
+            Arc::new(ecr_repository::AwsEcrRepository::new()),
             Arc::new(Ec2(eip::AwsEip::new())),
             Arc::new(iam_access_key::AwsIamAccessKey::new()),
             Arc::new(iam_openid_connect_provider::AwsIamOpenidConnectProvider::new()),
