@@ -2,6 +2,7 @@
 //! family, batching, and behaviour under injected faults.
 
 mod data_network;
+mod ecr;
 mod fault_proxy;
 mod faults;
 mod iam;
