@@ -57,7 +57,7 @@ impl AwsEcrLifecyclePolicy {
                     // No policy, or no repository: either way the policy is gone.
                     ProviderError::NotFound => Ok(None),
                     other => Err(other),
-                }
+                };
             }
         };
         let read = out.lifecycle_policy_text().unwrap_or("{}");
@@ -217,7 +217,9 @@ impl ResourceType for AwsEcrLifecyclePolicy {
                 .ok_or_else(|| {
                     ProviderError::validation(
                         "id",
-                        format!("the ECR repository {id} has no lifecycle policy (or does not exist)"),
+                        format!(
+                            "the ECR repository {id} has no lifecycle policy (or does not exist)"
+                        ),
                     )
                 })
         })

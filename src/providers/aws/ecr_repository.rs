@@ -271,9 +271,7 @@ impl AwsEcrRepository {
         let url = repository
             .repository_uri()
             .map(str::to_owned)
-            .unwrap_or_else(|| {
-                format!("{registry}.dkr.ecr.{}.amazonaws.com/{name}", aws.region)
-            });
+            .unwrap_or_else(|| format!("{registry}.dkr.ecr.{}.amazonaws.com/{name}", aws.region));
         complete(
             &self.schema,
             &Value::Null,
@@ -373,7 +371,10 @@ impl ResourceType for AwsEcrRepository {
             if !MUTABILITIES.contains(&mutability.as_str()) {
                 return Err(ProviderError::validation(
                     "image_tag_mutability",
-                    format!("must be one of {}, not \"{mutability}\"", MUTABILITIES.join(", ")),
+                    format!(
+                        "must be one of {}, not \"{mutability}\"",
+                        MUTABILITIES.join(", ")
+                    ),
                 ));
             }
         }
@@ -680,14 +681,12 @@ impl ResourceType for AwsEcrRepository {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            self.read_name(aws, id, &Value::Null)
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::validation(
-                        "id",
-                        format!("no ECR repository named {id} in {}", aws.region),
-                    )
-                })
+            self.read_name(aws, id, &Value::Null).await?.ok_or_else(|| {
+                ProviderError::validation(
+                    "id",
+                    format!("no ECR repository named {id} in {}", aws.region),
+                )
+            })
         })
     }
 

@@ -92,14 +92,16 @@ impl AwsEfsAccessPoint {
 
     fn posix_user(&self, value: &Value) -> Result<Option<PosixUser>, ProviderError> {
         let block = view(&self.schema.blocks[0]);
-        let Some(item) = Attrs::new(&self.schema, value).blocks("posix_user").first().copied()
+        let Some(item) = Attrs::new(&self.schema, value)
+            .blocks("posix_user")
+            .first()
+            .copied()
         else {
             return Ok(None);
         };
         let attrs = Attrs::new(&block, item);
-        let number = |n: &str| -> Result<i64, ProviderError> {
-            Ok(attrs.count(n)?.unwrap_or(0) as i64)
-        };
+        let number =
+            |n: &str| -> Result<i64, ProviderError> { Ok(attrs.count(n)?.unwrap_or(0) as i64) };
         let secondary = match attrs.get("secondary_gids") {
             Value::Set(items) | Value::List(items) | Value::Tuple(items) => Some(
                 items
@@ -231,8 +233,7 @@ impl AwsEfsAccessPoint {
             match page {
                 Ok(page) => found.extend(page.access_points().iter().cloned()),
                 Err(e) => {
-                    return match classify(aws, e, "elasticfilesystem:DescribeAccessPoints", what)
-                    {
+                    return match classify(aws, e, "elasticfilesystem:DescribeAccessPoints", what) {
                         ProviderError::NotFound => Ok(Vec::new()),
                         other => Err(other),
                     }
@@ -298,7 +299,10 @@ fn meaning(name: &str, value: &Value) -> Option<String> {
         return None;
     }
     let first = value.as_seq().unwrap_or_default().first();
-    let entries = first.and_then(|i| i.as_entries()).cloned().unwrap_or_default();
+    let entries = first
+        .and_then(|i| i.as_entries())
+        .cloned()
+        .unwrap_or_default();
     let shown = if name == "root_directory" {
         let path = entries
             .get("path")
@@ -316,9 +320,10 @@ fn meaning(name: &str, value: &Value) -> Option<String> {
         ]))
     } else {
         let mut entries = entries;
-        if entries.get("secondary_gids").is_some_and(|g| {
-            g.as_seq().is_some_and(|s| s.is_empty())
-        }) {
+        if entries
+            .get("secondary_gids")
+            .is_some_and(|g| g.as_seq().is_some_and(|s| s.is_empty()))
+        {
             entries.insert("secondary_gids".into(), Value::Null);
         }
         Value::Object(entries)
@@ -429,10 +434,9 @@ impl ResourceType for AwsEfsAccessPoint {
                         .send()
                         .await;
                     match sent {
-                        Ok(out) => out
-                            .access_point_id()
-                            .map(str::to_owned)
-                            .ok_or_else(|| ProviderError::other("CreateAccessPoint returned no id")),
+                        Ok(out) => out.access_point_id().map(str::to_owned).ok_or_else(|| {
+                            ProviderError::other("CreateAccessPoint returned no id")
+                        }),
                         Err(e) => {
                             if e.code() == Some("AccessPointAlreadyExists") {
                                 if let Some(id) = owned().await? {
@@ -523,7 +527,8 @@ impl ResourceType for AwsEfsAccessPoint {
                         by_fs
                             .get(&fs)
                             .and_then(|all| {
-                                all.iter().find(|p| p.access_point_id() == Some(id.as_str()))
+                                all.iter()
+                                    .find(|p| p.access_point_id() == Some(id.as_str()))
                             })
                             .map(|p| self.value(aws, p, value)),
                     );

@@ -121,7 +121,11 @@ pub(super) fn view(block: &BlockSchema) -> ResourceSchema {
 fn generated_token() -> String {
     let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%f").to_string();
     let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("terraform-{}{}", &stamp[..20.min(stamp.len())], &random[..6])
+    format!(
+        "terraform-{}{}",
+        &stamp[..20.min(stamp.len())],
+        &random[..6]
+    )
 }
 
 impl AwsEfsFileSystem {
@@ -296,16 +300,10 @@ impl AwsEfsFileSystem {
                     "performance_mode",
                     Value::string(fs.performance_mode().as_str()),
                 ),
-                (
-                    "availability_zone_name",
-                    text(fs.availability_zone_name()),
-                ),
+                ("availability_zone_name", text(fs.availability_zone_name())),
                 (
                     "throughput_mode",
-                    Value::string(
-                        fs.throughput_mode()
-                            .map_or("bursting", |m| m.as_str()),
-                    ),
+                    Value::string(fs.throughput_mode().map_or("bursting", |m| m.as_str())),
                 ),
                 (
                     "provisioned_throughput_in_mibps",
@@ -316,23 +314,18 @@ impl AwsEfsFileSystem {
                 ("id", Value::string(id.clone())),
                 (
                     "arn",
-                    Value::string(fs.file_system_arn().map(str::to_owned).unwrap_or_else(
-                        || {
-                            format!(
-                                "arn:{}:elasticfilesystem:{}:{}:file-system/{id}",
-                                partition.name,
-                                aws.region,
-                                fs.owner_id()
-                            )
-                        },
-                    )),
+                    Value::string(fs.file_system_arn().map(str::to_owned).unwrap_or_else(|| {
+                        format!(
+                            "arn:{}:elasticfilesystem:{}:{}:file-system/{id}",
+                            partition.name,
+                            aws.region,
+                            fs.owner_id()
+                        )
+                    })),
                 ),
                 (
                     "dns_name",
-                    Value::string(format!(
-                        "{id}.efs.{}.{}",
-                        aws.region, partition.dns_suffix
-                    )),
+                    Value::string(format!("{id}.efs.{}.{}", aws.region, partition.dns_suffix)),
                 ),
                 ("owner_id", Value::string(fs.owner_id())),
                 ("name", text(fs.name().filter(|n| !n.is_empty()))),
@@ -383,11 +376,9 @@ impl AwsEfsFileSystem {
                 _ => Ok(false),
             },
             |found| {
-                found
-                    .get(id)
-                    .map_or("not visible yet".into(), |f| {
-                        f.life_cycle_state().as_str().to_owned()
-                    })
+                found.get(id).map_or("not visible yet".into(), |f| {
+                    f.life_cycle_state().as_str().to_owned()
+                })
             },
         )
         .await
@@ -726,9 +717,7 @@ impl ResourceType for AwsEfsFileSystem {
                             .send()
                             .await
                             .map(drop)
-                            .map_err(|e| {
-                                classify(aws, e, "elasticfilesystem:UpdateFileSystem", id)
-                            })
+                            .map_err(|e| classify(aws, e, "elasticfilesystem:UpdateFileSystem", id))
                     }
                 })
                 .await?;
@@ -860,7 +849,10 @@ mod tests {
         let r = AwsEfsFileSystem::new();
         let planned = r.plan(None, config(&r.schema, &[])).unwrap();
         let token = text(&planned, "creation_token");
-        assert!(token.starts_with("terraform-") && token.len() == 36, "{token}");
+        assert!(
+            token.starts_with("terraform-") && token.len() == 36,
+            "{token}"
+        );
         let mine = r
             .plan(
                 None,

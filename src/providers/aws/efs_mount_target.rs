@@ -86,8 +86,7 @@ impl AwsEfsMountTarget {
             match page {
                 Ok(page) => found.extend(page.mount_targets().iter().cloned()),
                 Err(e) => {
-                    return match classify(aws, e, "elasticfilesystem:DescribeMountTargets", what)
-                    {
+                    return match classify(aws, e, "elasticfilesystem:DescribeMountTargets", what) {
                         ProviderError::NotFound => Ok(Vec::new()),
                         other => Err(other),
                     }
@@ -118,7 +117,11 @@ impl AwsEfsMountTarget {
         Ok(out.security_groups().to_vec())
     }
 
-    async fn value(&self, aws: &Aws, target: &MountTargetDescription) -> Result<Value, ProviderError> {
+    async fn value(
+        &self,
+        aws: &Aws,
+        target: &MountTargetDescription,
+    ) -> Result<Value, ProviderError> {
         let groups = self.security_groups(aws, target.mount_target_id()).await?;
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         let partition = super::data_partition::partition_of(&aws.region);
@@ -302,7 +305,12 @@ impl ResourceType for AwsEfsMountTarget {
                                     ),
                                 });
                             }
-                            Err(classify(aws, e, "elasticfilesystem:CreateMountTarget", &what))
+                            Err(classify(
+                                aws,
+                                e,
+                                "elasticfilesystem:CreateMountTarget",
+                                &what,
+                            ))
                         }
                     }
                 },
@@ -319,9 +327,14 @@ impl ResourceType for AwsEfsMountTarget {
                 })
                 .await
             {
-                let value = self.read_id(aws, &id).await.ok().flatten().unwrap_or_else(|| {
-                    complete(&self.schema, planned, [("id", Value::string(id.clone()))])
-                });
+                let value = self
+                    .read_id(aws, &id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| {
+                        complete(&self.schema, planned, [("id", Value::string(id.clone()))])
+                    });
                 return Err(ProviderError::Incomplete {
                     value: Box::new(value),
                     cause: Box::new(cause),

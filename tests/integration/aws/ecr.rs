@@ -155,7 +155,11 @@ fn ecr_repository_and_lifecycle_policy_against_moto() {
     assert!(repos[0]
         .image_scanning_configuration()
         .is_some_and(|c| c.scan_on_push()));
-    assert_eq!(repos[0].repository_arn(), Some(arn.as_str()), "not replaced");
+    assert_eq!(
+        repos[0].repository_arn(),
+        Some(arn.as_str()),
+        "not replaced"
+    );
     expect(&["plan", "ecr", "--detailed-exitcode"], 0);
 
     // Encryption replaces the repository; plat's engine cannot plan that for a block yet, so the
@@ -194,7 +198,12 @@ fn ecr_repository_and_lifecycle_policy_against_moto() {
         0,
     );
     expect(
-        &["import", "aws_ecr_lifecycle_policy.app", "plat-test-app", "ecr"],
+        &[
+            "import",
+            "aws_ecr_lifecycle_policy.app",
+            "plat-test-app",
+            "ecr",
+        ],
         0,
     );
     expect(&["plan", "ecr", "--detailed-exitcode"], 0);

@@ -3,6 +3,7 @@
 
 mod data_network;
 mod ecr;
+mod efs;
 mod fault_proxy;
 mod faults;
 mod iam;
