@@ -25,6 +25,8 @@ fn is_not_found(code: &str) -> bool {
                 | "NoSuchBucketPolicy"
                 | "NoSuchPublicAccessBlockConfiguration"
                 | "ServerSideEncryptionConfigurationNotFoundError"
+                | "RepositoryNotFoundException"
+                | "LifecyclePolicyNotFoundException"
         )
 }
 
@@ -84,6 +86,13 @@ fn is_conflict(code: &str) -> bool {
             | "InvalidIPAddress.InUse"
             | "ResourceInUseException"
             | "OperationAborted"
+            | "FileSystemInUse"
+            | "FileSystemAlreadyExists"
+            | "MountTargetConflict"
+            | "AccessPointAlreadyExists"
+            | "IncorrectFileSystemLifeCycleState"
+            | "IncorrectMountTargetState"
+            | "RepositoryAlreadyExistsException"
     )
 }
 
@@ -145,6 +154,7 @@ where
                 || code == "ValidationException"
                 || code == "InvalidParameterValue"
                 || code == "LimitExceeded"
+                || code == "BadRequest"
             {
                 ProviderError::Validation {
                     attribute: None,
@@ -153,6 +163,8 @@ where
             } else if code.starts_with("Internal")
                 || code == "ServiceUnavailable"
                 || code == "Unavailable"
+                || code == "ServerException"
+                || code == "DependencyTimeout"
                 || code.starts_with("5")
             {
                 ProviderError::Retryable {
@@ -268,6 +280,9 @@ mod tests {
             assert!(is_throttling(code), "{code}");
         }
         assert!(is_conflict("DependencyViolation"));
+        assert!(is_conflict("FileSystemInUse"));
+        assert!(is_not_found("RepositoryNotFoundException"));
+        assert!(is_not_found("MountTargetNotFound"));
         assert!(is_denied("UnauthorizedOperation"));
         assert!(is_bad_credentials("AuthFailure"));
         assert!(!is_not_found("DependencyViolation"));

@@ -15,6 +15,11 @@ pub mod data_region;
 pub mod data_subnets;
 pub mod data_vpc;
 pub mod ec2_object;
+pub mod ecr_lifecycle_policy;
+pub mod ecr_repository;
+pub mod efs_access_point;
+pub mod efs_file_system;
+pub mod efs_mount_target;
 pub mod eip;
 pub mod errors;
 pub mod handle;
@@ -64,6 +69,11 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
+            Arc::new(ecr_lifecycle_policy::AwsEcrLifecyclePolicy::new()),
+            Arc::new(ecr_repository::AwsEcrRepository::new()),
+            Arc::new(efs_access_point::AwsEfsAccessPoint::new()),
+            Arc::new(efs_file_system::AwsEfsFileSystem::new()),
+            Arc::new(efs_mount_target::AwsEfsMountTarget::new()),
             Arc::new(Ec2(eip::AwsEip::new())),
             Arc::new(iam_access_key::AwsIamAccessKey::new()),
             Arc::new(iam_openid_connect_provider::AwsIamOpenidConnectProvider::new()),

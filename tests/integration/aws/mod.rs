@@ -2,6 +2,8 @@
 //! family, batching, and behaviour under injected faults.
 
 mod data_network;
+mod ecr;
+mod efs;
 mod fault_proxy;
 mod faults;
 mod iam;
