@@ -84,6 +84,13 @@ fn is_conflict(code: &str) -> bool {
             | "InvalidIPAddress.InUse"
             | "ResourceInUseException"
             | "OperationAborted"
+            // RDS: a name taken, or an object busy with another change.
+            | "DBInstanceAlreadyExists"
+            | "DBSubnetGroupAlreadyExists"
+            | "DBParameterGroupAlreadyExists"
+            | "InvalidDBInstanceState"
+            | "InvalidDBSubnetGroupStateFault"
+            | "InvalidDBParameterGroupState"
     )
 }
 
@@ -268,6 +275,20 @@ mod tests {
             assert!(is_throttling(code), "{code}");
         }
         assert!(is_conflict("DependencyViolation"));
+        for code in [
+            "DBSubnetGroupNotFoundFault",
+            "DBParameterGroupNotFound",
+            "DBInstanceNotFound",
+        ] {
+            assert!(is_not_found(code), "{code}");
+        }
+        for code in [
+            "DBInstanceAlreadyExists",
+            "DBSubnetGroupAlreadyExists",
+            "InvalidDBInstanceState",
+        ] {
+            assert!(is_conflict(code), "{code}");
+        }
         assert!(is_denied("UnauthorizedOperation"));
         assert!(is_bad_credentials("AuthFailure"));
         assert!(!is_not_found("DependencyViolation"));

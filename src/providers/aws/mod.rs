@@ -14,6 +14,7 @@ pub mod data_partition;
 pub mod data_region;
 pub mod data_subnets;
 pub mod data_vpc;
+pub mod db_subnet_group;
 pub mod ec2_object;
 pub mod eip;
 pub mod errors;
@@ -28,6 +29,7 @@ pub mod iam_user;
 pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod policy;
+pub mod rds;
 pub mod retry;
 pub mod route;
 pub mod route_table;
@@ -63,6 +65,7 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
+            Arc::new(db_subnet_group::AwsDbSubnetGroup::new()),
             Arc::new(Ec2(eip::AwsEip::new())),
             Arc::new(iam_access_key::AwsIamAccessKey::new()),
             Arc::new(iam_openid_connect_provider::AwsIamOpenidConnectProvider::new()),
