@@ -76,11 +76,7 @@ impl AwsDbParameterGroup {
         }
     }
 
-    async fn get(
-        &self,
-        aws: &Aws,
-        name: &str,
-    ) -> Result<Option<DbParameterGroup>, ProviderError> {
+    async fn get(&self, aws: &Aws, name: &str) -> Result<Option<DbParameterGroup>, ProviderError> {
         match aws
             .rds()
             .describe_db_parameter_groups()
@@ -101,7 +97,11 @@ impl AwsDbParameterGroup {
     }
 
     /// The parameters changed from their defaults (AWS's source `user`), every page.
-    async fn user_parameters(&self, aws: &Aws, name: &str) -> Result<Vec<Parameter>, ProviderError> {
+    async fn user_parameters(
+        &self,
+        aws: &Aws,
+        name: &str,
+    ) -> Result<Vec<Parameter>, ProviderError> {
         let mut found = Vec::new();
         let mut pages = aws
             .rds()
@@ -146,7 +146,10 @@ impl AwsDbParameterGroup {
         let stored = Attrs::new(&self.schema, current);
         let named = parameters_of(&self.schema, current);
         let (tags, tags_all) = tags::read_values(aws, carried, &stored);
-        let name = group.db_parameter_group_name().unwrap_or_default().to_owned();
+        let name = group
+            .db_parameter_group_name()
+            .unwrap_or_default()
+            .to_owned();
         let text = |s: Option<&str>| s.map_or(Value::Null, Value::string);
         let blocks = parameters
             .iter()
@@ -528,14 +531,12 @@ impl ResourceType for AwsDbParameterGroup {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            self.read_name(aws, id, &Value::Null)
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::validation(
-                        "id",
-                        format!("no DB parameter group named {id} in {}", aws.region),
-                    )
-                })
+            self.read_name(aws, id, &Value::Null).await?.ok_or_else(|| {
+                ProviderError::validation(
+                    "id",
+                    format!("no DB parameter group named {id} in {}", aws.region),
+                )
+            })
         })
     }
 
@@ -578,7 +579,17 @@ impl ResourceType for AwsDbParameterGroup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::resource::testing::config;
+    use crate::providers::resource::testing;
+
+    /// A configuration with `parameter` blocks (the testing helper fills attributes only).
+    fn config(schema: &ResourceSchema, set: &[(&str, Value)]) -> Value {
+        let blocks: Vec<(&'static str, Value)> = set
+            .iter()
+            .filter(|(n, _)| *n == "parameter")
+            .map(|(_, v)| ("parameter", v.clone()))
+            .collect();
+        complete(schema, &testing::config(schema, set), blocks)
+    }
 
     #[test]
     fn parameters_are_checked_and_read_by_name() {

@@ -132,12 +132,7 @@ impl AwsDbSubnetGroup {
                 ("description", text(group.db_subnet_group_description())),
                 (
                     "subnet_ids",
-                    rds::string_set(
-                        group
-                            .subnets()
-                            .iter()
-                            .filter_map(|s| s.subnet_identifier()),
-                    ),
+                    rds::string_set(group.subnets().iter().filter_map(|s| s.subnet_identifier())),
                 ),
                 ("id", Value::string(name)),
                 ("arn", text(group.db_subnet_group_arn())),
@@ -377,14 +372,12 @@ impl ResourceType for AwsDbSubnetGroup {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            self.read_name(aws, id, &Value::Null)
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::validation(
-                        "id",
-                        format!("no DB subnet group named {id} in {}", aws.region),
-                    )
-                })
+            self.read_name(aws, id, &Value::Null).await?.ok_or_else(|| {
+                ProviderError::validation(
+                    "id",
+                    format!("no DB subnet group named {id} in {}", aws.region),
+                )
+            })
         })
     }
 
@@ -430,19 +423,28 @@ mod tests {
         let subnets = rds::string_set(["subnet-1", "subnet-2"]);
         let ok = config(
             t.schema(),
-            &[("name", Value::string("app db")), ("subnet_ids", subnets.clone())],
+            &[
+                ("name", Value::string("app db")),
+                ("subnet_ids", subnets.clone()),
+            ],
         );
         assert!(t.plan(None, ok).is_ok());
         for bad in ["App", "default"] {
             let value = config(
                 t.schema(),
-                &[("name", Value::string(bad)), ("subnet_ids", subnets.clone())],
+                &[
+                    ("name", Value::string(bad)),
+                    ("subnet_ids", subnets.clone()),
+                ],
             );
             assert!(t.plan(None, value).is_err(), "{bad}");
         }
         let empty = config(
             t.schema(),
-            &[("name", Value::string("a")), ("subnet_ids", Value::Set(vec![]))],
+            &[
+                ("name", Value::string("a")),
+                ("subnet_ids", Value::Set(vec![])),
+            ],
         );
         assert!(t.plan(None, empty).is_err());
     }

@@ -14,6 +14,7 @@ pub mod data_partition;
 pub mod data_region;
 pub mod data_subnets;
 pub mod data_vpc;
+pub mod db_instance;
 pub mod db_parameter_group;
 pub mod db_subnet_group;
 pub mod ec2_object;
@@ -66,6 +67,7 @@ pub fn provider() -> Provider {
     Provider {
         name: "aws",
         resources: vec![
+            Arc::new(db_instance::AwsDbInstance::new()),
             Arc::new(db_parameter_group::AwsDbParameterGroup::new()),
             Arc::new(db_subnet_group::AwsDbSubnetGroup::new()),
             Arc::new(Ec2(eip::AwsEip::new())),

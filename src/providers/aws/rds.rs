@@ -209,7 +209,10 @@ mod tests {
         assert!(check_identifier("identifier_prefix", &long, 63, true).is_err());
         assert!(check_identifier("identifier", &long, 63, false).is_ok());
         let name = generated_name("app-");
-        assert!(check_identifier("identifier", &name, 63, false).is_ok(), "{name}");
+        assert!(
+            check_identifier("identifier", &name, 63, false).is_ok(),
+            "{name}"
+        );
         assert_eq!(name.len(), 30);
     }
 }
