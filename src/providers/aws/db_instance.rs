@@ -826,34 +826,42 @@ impl ResourceType for AwsDbInstance {
                 Some(_) => ctx.clone(),
                 None => ctx.clone().with_timeout(DELETE_WAIT),
             };
-            let Some(db) = self.describe_one(aws, &id).await? else {
-                return Ok(());
-            };
-            // Already being deleted (an earlier run was interrupted): only wait.
-            if db.db_instance_status() != Some("deleting") {
-                let skip = known_bool(&attrs, "skip_final_snapshot").unwrap_or(false);
-                let snapshot = known_string(&attrs, "final_snapshot_identifier")
-                    .filter(|s| !s.is_empty() && !skip);
-                let deleted = retry::while_conflict(
-                    &ctx,
-                    "destroying (waiting for the instance to be ready)",
-                    || async {
-                        aws.rds()
-                            .delete_db_instance()
-                            .db_instance_identifier(&id)
-                            .skip_final_snapshot(skip || snapshot.is_none())
-                            .set_final_db_snapshot_identifier(snapshot.clone())
-                            .send()
-                            .await
-                            .map(drop)
-                            .map_err(|e| classify(aws, e, "rds:DeleteDBInstance", &id))
-                    },
-                )
-                .await;
-                match deleted {
-                    Ok(()) | Err(ProviderError::NotFound) => {}
-                    Err(e) => return Err(e),
-                }
+            let skip = known_bool(&attrs, "skip_final_snapshot").unwrap_or(false);
+            let snapshot = known_string(&attrs, "final_snapshot_identifier")
+                .filter(|s| !s.is_empty() && !skip);
+            // A busy instance (backing up, modifying) answers InvalidDBInstanceState: wait and
+            // try again, unless it is being deleted already (an earlier run was interrupted),
+            // which leaves only the wait.
+            let deleted = retry::while_conflict(
+                &ctx,
+                "destroying (waiting for the instance to be ready)",
+                || async {
+                    let sent = aws
+                        .rds()
+                        .delete_db_instance()
+                        .db_instance_identifier(&id)
+                        .skip_final_snapshot(skip || snapshot.is_none())
+                        .set_final_db_snapshot_identifier(snapshot.clone())
+                        .send()
+                        .await;
+                    match sent.map_err(|e| classify(aws, e, "rds:DeleteDBInstance", &id)) {
+                        Ok(_) => Ok(()),
+                        Err(ProviderError::Conflict(message)) => {
+                            match self.describe_one(aws, &id).await? {
+                                None => Ok(()),
+                                Some(db) if db.db_instance_status() == Some("deleting") => Ok(()),
+                                Some(_) => Err(ProviderError::Conflict(message)),
+                            }
+                        }
+                        Err(other) => Err(other),
+                    }
+                },
+            )
+            .await;
+            match deleted {
+                Ok(()) => {}
+                Err(ProviderError::NotFound) => return Ok(()),
+                Err(e) => return Err(e),
             }
             self.wait_gone(&ctx, aws, &id).await
         })

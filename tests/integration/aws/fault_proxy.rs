@@ -34,7 +34,6 @@ pub enum Fault {
     Rewrite { from: String, to: String },
     /// A recorded answer for an operation moto lacks: this status, JSON body; moto never sees
     /// the request (tests then check what plat sent with [`FaultProxy::bodies`]).
-    #[allow(dead_code)]
     Respond { status: u16, body: String },
 }
 
@@ -104,7 +103,6 @@ impl FaultProxy {
     }
 
     /// The bodies of the requests of `operation` so far, in order.
-    #[allow(dead_code)]
     pub fn bodies(&self, operation: &str) -> Vec<String> {
         self.shared
             .lock()
