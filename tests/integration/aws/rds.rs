@@ -247,7 +247,10 @@ fn rds_instance_waits_updates_and_refuses_to_destroy_without_a_snapshot_decision
     let write = |text: String| std::fs::write(root.join("rds/main.hcl"), text).expect("write");
     let mut printed = Printed::default();
 
-    // Create: `creating` for three polls, then available; heartbeats while it waits.
+    // Create: the answer to CreateDBInstance is lost after RDS acted, so the retry finds the
+    // instance by identifier and ownership tags instead of creating it again; then `creating`
+    // for three polls, then available; heartbeats while it waits.
+    proxy.inject("CreateDBInstance", Fault::ResetAfter, 1);
     proxy.inject("DescribeDBInstances", status("creating"), 3);
     write(stack(Some(&Db::default())));
     let (code, out, err) = printed.keep(run_beating(
@@ -278,7 +281,8 @@ fn rds_instance_waits_updates_and_refuses_to_destroy_without_a_snapshot_decision
             "available".into()
         )]
     );
-    // The create went out once, with the ownership tags.
+    // The create went out once (the lost answer was not followed by a second create), with
+    // the ownership tags.
     assert_eq!(proxy.count("CreateDBInstance"), (1, 1));
     let arn = "arn:aws:rds:us-east-1:123456789012:db:plat-test-db";
     let tags = tags_of(&moto.endpoint(), arn);
@@ -597,6 +601,9 @@ fn rds_subnet_and_parameter_groups_change_in_place() {
         assert_eq!(code, 0, "no changes {what}: {out}{err}");
     };
 
+    // Lost answers to both creates: each is found by name and ownership tags, not made again.
+    proxy.inject("CreateDBSubnetGroup", Fault::ResetAfter, 1);
+    proxy.inject("CreateDBParameterGroup", Fault::ResetAfter, 1);
     write(groups_stack(
         two,
         "first",
@@ -605,6 +612,8 @@ fn rds_subnet_and_parameter_groups_change_in_place() {
     ));
     let (code, out, err) = run(&endpoint, &root, &["apply", "groups", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(proxy.count("CreateDBSubnetGroup"), (1, 1));
+    assert_eq!(proxy.count("CreateDBParameterGroup"), (1, 1));
     assert!(out.contains("vpc_of_group = true"), "{out}");
     assert_eq!(subnet_groups(&moto.endpoint()), 1);
     assert_eq!(parameter_groups(&moto.endpoint()), 1);
