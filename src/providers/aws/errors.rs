@@ -93,6 +93,13 @@ fn is_conflict(code: &str) -> bool {
             | "IncorrectFileSystemLifeCycleState"
             | "IncorrectMountTargetState"
             | "RepositoryAlreadyExistsException"
+            // RDS: a name taken, or an object busy with another change.
+            | "DBInstanceAlreadyExists"
+            | "DBSubnetGroupAlreadyExists"
+            | "DBParameterGroupAlreadyExists"
+            | "InvalidDBInstanceState"
+            | "InvalidDBSubnetGroupStateFault"
+            | "InvalidDBParameterGroupState"
     )
 }
 
@@ -283,6 +290,20 @@ mod tests {
         assert!(is_conflict("FileSystemInUse"));
         assert!(is_not_found("RepositoryNotFoundException"));
         assert!(is_not_found("MountTargetNotFound"));
+        for code in [
+            "DBSubnetGroupNotFoundFault",
+            "DBParameterGroupNotFound",
+            "DBInstanceNotFound",
+        ] {
+            assert!(is_not_found(code), "{code}");
+        }
+        for code in [
+            "DBInstanceAlreadyExists",
+            "DBSubnetGroupAlreadyExists",
+            "InvalidDBInstanceState",
+        ] {
+            assert!(is_conflict(code), "{code}");
+        }
         assert!(is_denied("UnauthorizedOperation"));
         assert!(is_bad_credentials("AuthFailure"));
         assert!(!is_not_found("DependencyViolation"));

@@ -14,6 +14,9 @@ pub mod data_partition;
 pub mod data_region;
 pub mod data_subnets;
 pub mod data_vpc;
+pub mod db_instance;
+pub mod db_parameter_group;
+pub mod db_subnet_group;
 pub mod ec2_object;
 pub mod ecr_lifecycle_policy;
 pub mod ecr_repository;
@@ -34,6 +37,7 @@ pub mod internet_gateway;
 pub mod names;
 pub mod nat_gateway;
 pub mod policy;
+pub mod rds;
 pub mod retry;
 pub mod route;
 pub mod route_table;
@@ -74,6 +78,9 @@ pub fn provider() -> Provider {
             Arc::new(efs_access_point::AwsEfsAccessPoint::new()),
             Arc::new(efs_file_system::AwsEfsFileSystem::new()),
             Arc::new(efs_mount_target::AwsEfsMountTarget::new()),
+            Arc::new(db_instance::AwsDbInstance::new()),
+            Arc::new(db_parameter_group::AwsDbParameterGroup::new()),
+            Arc::new(db_subnet_group::AwsDbSubnetGroup::new()),
             Arc::new(Ec2(eip::AwsEip::new())),
             Arc::new(iam_access_key::AwsIamAccessKey::new()),
             Arc::new(iam_openid_connect_provider::AwsIamOpenidConnectProvider::new()),

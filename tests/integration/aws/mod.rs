@@ -12,6 +12,7 @@ mod iam_policy;
 mod moto;
 mod nat;
 mod network;
+mod rds;
 mod recovery;
 mod routes_and_rules;
 mod s3;
