@@ -19,13 +19,10 @@
 //! or with neither `skip_final_snapshot` nor a `final_snapshot_identifier`, fails at plan time
 //! ([`ResourceType::check_destroy`]) instead of half-way through an apply.
 //!
-//! Crash safety: the identifier is deterministic when configured, so it is the identity: `find`
-//! describes it and adopts it only when it carries this instance's ownership tags. An identifier
-//! generated from `identifier_prefix` (or Terraform's `terraform-` default) exists only once the
-//! create starts, so such an instance has no identity before the create: a crash between the
-//! create call and the journal's record of it leaves an instance plat does not know (it carries
-//! the ownership tags, so it can be found by hand). A lost answer within a run is still found by
-//! the generated identifier: creates go out once with the SDK's retries off.
+//! Crash safety: the identifier is the identity. One generated from `identifier_prefix` (or
+//! Terraform's `terraform-` default) is chosen when the journal records the create, and the
+//! create uses it; `find` describes it and adopts it only when it carries this instance's
+//! ownership tags. Creates go out once with the SDK's retries off.
 //!
 //! Refresh is batched: one DescribeDBInstances per page with a `db-instance-id` filter listing
 //! the identifiers (100 per call); tags come in the same answer.
@@ -539,13 +536,7 @@ impl ResourceType for AwsDbInstance {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
-            let id = match known_string(&attrs, "identifier") {
-                Some(id) => id,
-                None => rds::generated_name(
-                    &known_string(&attrs, "identifier_prefix")
-                        .unwrap_or_else(|| "terraform-".into()),
-                ),
-            };
+            let id = super::names::for_create(ctx, &attrs, "identifier", "identifier_prefix")?;
             let address = ctx.address.as_deref();
             let all_tags = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
             let security_groups = if attrs.is_known("vpc_security_group_ids") {
@@ -883,12 +874,16 @@ impl ResourceType for AwsDbInstance {
         })
     }
 
-    /// The identifier when configured; an identifier generated from a prefix has no identity
-    /// before the create (see the module's documentation).
+    /// The identifier, configured or generated now from `identifier_prefix` (the create uses
+    /// the one recorded here).
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let id = known_string(&Attrs::new(&self.schema, planned), "identifier")?;
         let mut identity = owned_identity(ctx)?;
-        identity["identifier"] = serde_json::Value::String(id);
+        super::names::record(
+            &mut identity,
+            &Attrs::new(&self.schema, planned),
+            "identifier",
+            "identifier_prefix",
+        )?;
         Some(identity)
     }
 
@@ -900,14 +895,16 @@ impl ResourceType for AwsDbInstance {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let (Some(id), Some(address)) = (
-                identity.get("identifier").and_then(|n| n.as_str()),
+                identity.get("name").and_then(|n| n.as_str()),
                 identity.get("address").and_then(|a| a.as_str()),
             ) else {
                 return Ok(None);
             };
             Ok(self.describe_one(aws, id).await?.and_then(|db| {
-                rds::owned_by(&rds::pairs(db.tag_list()), Some(address))
-                    .then(|| self.value(aws, &db, &Value::Null))
+                rds::owned_by(&rds::pairs(db.tag_list()), Some(address)).then(|| {
+                    let stored = super::names::stored(&self.schema, identity, "identifier_prefix");
+                    self.value(aws, &db, &stored)
+                })
             }))
         })
     }

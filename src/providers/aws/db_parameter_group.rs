@@ -375,14 +375,7 @@ impl ResourceType for AwsDbParameterGroup {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
-            let name = match attrs.string("name") {
-                Ok(Some(name)) => name,
-                _ => rds::generated_name(
-                    &attrs
-                        .string("name_prefix")?
-                        .unwrap_or_else(|| "terraform-".into()),
-                ),
-            };
+            let name = super::names::for_create(ctx, &attrs, "name", "name_prefix")?;
             let family = attrs.string("family")?.unwrap_or_default();
             let description = attrs
                 .string("description")?
@@ -541,12 +534,13 @@ impl ResourceType for AwsDbParameterGroup {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let name = Attrs::new(&self.schema, planned)
-            .string("name")
-            .ok()
-            .flatten()?;
         let mut identity = owned_identity(ctx)?;
-        identity["name"] = serde_json::Value::String(name);
+        super::names::record(
+            &mut identity,
+            &Attrs::new(&self.schema, planned),
+            "name",
+            "name_prefix",
+        )?;
         Some(identity)
     }
 
@@ -569,8 +563,15 @@ impl ResourceType for AwsDbParameterGroup {
                 .get_all(aws, name)
                 .await?
                 .and_then(|(group, parameters, tags)| {
-                    rds::owned_by(&tags, Some(address))
-                        .then(|| self.value(aws, &group, &parameters, tags, &Value::Null))
+                    rds::owned_by(&tags, Some(address)).then(|| {
+                        self.value(
+                            aws,
+                            &group,
+                            &parameters,
+                            tags,
+                            &super::names::stored(&self.schema, identity, "name_prefix"),
+                        )
+                    })
                 }))
         })
     }

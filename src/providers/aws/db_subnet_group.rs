@@ -232,14 +232,7 @@ impl ResourceType for AwsDbSubnetGroup {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let attrs = Attrs::new(&self.schema, planned);
-            let name = match attrs.string("name") {
-                Ok(Some(name)) => name,
-                _ => rds::generated_name(
-                    &attrs
-                        .string("name_prefix")?
-                        .unwrap_or_else(|| "terraform-".into()),
-                ),
-            };
+            let name = super::names::for_create(ctx, &attrs, "name", "name_prefix")?;
             let description = attrs
                 .string("description")?
                 .unwrap_or_else(|| "Managed by Terraform".into());
@@ -382,12 +375,13 @@ impl ResourceType for AwsDbSubnetGroup {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let name = Attrs::new(&self.schema, planned)
-            .string("name")
-            .ok()
-            .flatten()?;
         let mut identity = owned_identity(ctx)?;
-        identity["name"] = serde_json::Value::String(name);
+        super::names::record(
+            &mut identity,
+            &Attrs::new(&self.schema, planned),
+            "name",
+            "name_prefix",
+        )?;
         Some(identity)
     }
 
@@ -405,8 +399,14 @@ impl ResourceType for AwsDbSubnetGroup {
                 return Ok(None);
             };
             Ok(self.get_tagged(aws, name).await?.and_then(|(group, tags)| {
-                rds::owned_by(&tags, Some(address))
-                    .then(|| self.value(aws, &group, tags, &Value::Null))
+                rds::owned_by(&tags, Some(address)).then(|| {
+                    self.value(
+                        aws,
+                        &group,
+                        tags,
+                        &super::names::stored(&self.schema, identity, "name_prefix"),
+                    )
+                })
             }))
         })
     }

@@ -129,14 +129,6 @@ where
     .await
 }
 
-/// A unique name from a prefix, as Terraform makes them: the prefix and 26 characters of time
-/// and randomness (lower case digits and letters, as RDS names must be).
-pub fn generated_name(prefix: &str) -> String {
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%f").to_string();
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}{}{}", &stamp[..20.min(stamp.len())], &random[..6])
-}
-
 /// Checks an RDS identifier (DB instance, parameter group): lower case letters, digits and
 /// hyphens, a letter first, no two hyphens in a row, no hyphen last, at most `max` characters.
 /// A prefix (`prefix = true`) may end with a hyphen and must leave room for 26 generated
@@ -208,7 +200,7 @@ mod tests {
         let long = "a".repeat(40);
         assert!(check_identifier("identifier_prefix", &long, 63, true).is_err());
         assert!(check_identifier("identifier", &long, 63, false).is_ok());
-        let name = generated_name("app-");
+        let name = super::super::names::generated("app-");
         assert!(
             check_identifier("identifier", &name, 63, false).is_ok(),
             "{name}"
