@@ -9,8 +9,12 @@
 //! call, which then falls back to one call per name). DescribeRepositories does not return tags,
 //! so each repository's tags are one ListTagsForResource call; ECR has no batched tag read.
 //!
-//! The engine cannot yet mark a nested block as forcing replacement, so a changed
-//! `encryption_configuration` fails the plan with the way out (`plat apply --replace`).
+//! AWS fills in `encryption_configuration` when it is left out (AES256) and picks the KMS key
+//! when none is named; the engine's diff compares blocks before this type's plan rules can say
+//! that such a block means the same. So the block is not marked force-new; the plan rules keep
+//! a block that means the same, and a real change fails the plan with the way out
+//! (`plat apply --replace`). Planning the replacement needs blocks the engine treats as filled in
+//! by the provider.
 
 use std::collections::BTreeMap;
 
@@ -392,7 +396,7 @@ impl ResourceType for AwsEcrRepository {
                 let mut kept = Vec::new();
                 // Encryption: the same meaning written differently (no block against the
                 // AES256 default, a key AWS chose) is no change; any other change replaces the
-                // repository, which only --replace can do for a block today.
+                // repository (see the module's documentation).
                 let (before_kind, before_key) = encryption_of(&self.schema, prior);
                 let same_key = match encryption_of(&self.schema, &proposed).1 {
                     None => true,

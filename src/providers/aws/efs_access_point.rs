@@ -7,8 +7,12 @@
 //! returns the access point it made instead of a second one. Every create also carries the
 //! ownership tags, by which a create lost in a crash is found (`find`).
 //!
-//! The engine cannot yet mark a nested block as forcing replacement, so a changed `posix_user`
-//! or `root_directory` fails the plan with the way out (`plat apply --replace`).
+//! AWS fills in parts of these blocks that the configuration may leave out (the root path
+//! `/`), and the engine's diff compares blocks before this type's plan rules can say that a
+//! block written differently means the same. So the blocks are not marked force-new; instead the
+//! plan rules keep a block that means the same, and a real change fails the plan with the way
+//! out (`plat apply --replace`). Planning the replacement needs blocks the engine treats as
+//! filled in by the provider.
 //!
 //! Refresh is batched per file system: one DescribeAccessPoints (per page) lists the access
 //! points of a file system with their tags.
