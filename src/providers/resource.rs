@@ -276,6 +276,20 @@ impl ProviderError {
     pub fn other(message: impl Into<String>) -> ProviderError {
         ProviderError::Other(message.into())
     }
+
+    /// [`ProviderError::Incomplete`] for an object that exists but did not become ready through
+    /// `cause`: its value is what a fresh `read` found, else `fallback()` (the planned value with
+    /// the object's id).
+    pub fn incomplete(
+        read: Result<Option<Value>, ProviderError>,
+        fallback: impl FnOnce() -> Value,
+        cause: ProviderError,
+    ) -> ProviderError {
+        ProviderError::Incomplete {
+            value: Box::new(read.ok().flatten().unwrap_or_else(fallback)),
+            cause: Box::new(cause),
+        }
+    }
 }
 
 /// One resource type (or data source) of a compiled-in provider.

@@ -33,7 +33,7 @@ use std::time::Duration;
 use aws_sdk_rds::types::{DbInstance, Filter, PendingModifiedValues};
 
 use super::errors::classify;
-use super::handle::{owned_identity, Aws};
+use super::handle::Aws;
 use super::{rds, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -608,12 +608,9 @@ impl ResourceType for AwsDbInstance {
                 .await
             {
                 // It exists but is not ready: say what exists, so that state keeps it.
-                let value = self
-                    .read_one(aws, &id, planned)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| {
+                return Err(ProviderError::incomplete(
+                    self.read_one(aws, &id, planned).await,
+                    || {
                         complete(
                             &self.schema,
                             planned,
@@ -622,11 +619,9 @@ impl ResourceType for AwsDbInstance {
                                 ("id", Value::string(id.clone())),
                             ],
                         )
-                    });
-                return Err(ProviderError::Incomplete {
-                    value: Box::new(value),
-                    cause: Box::new(cause),
-                });
+                    },
+                    cause,
+                ));
             }
             retry::until_visible(ctx, || self.read_one(aws, &id, planned)).await
         })
@@ -668,16 +663,7 @@ impl ResourceType for AwsDbInstance {
                         .collect::<Vec<_>>(),
                 )
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 
@@ -877,14 +863,12 @@ impl ResourceType for AwsDbInstance {
     /// The identifier, configured or generated now from `identifier_prefix` (the create uses
     /// the one recorded here).
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let mut identity = owned_identity(ctx)?;
-        super::names::record(
-            &mut identity,
+        super::names::owned_identity(
+            ctx,
             &Attrs::new(&self.schema, planned),
             "identifier",
             "identifier_prefix",
-        )?;
-        Some(identity)
+        )
     }
 
     fn find<'a>(
@@ -894,10 +878,7 @@ impl ResourceType for AwsDbInstance {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(id), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((id, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             Ok(self.describe_one(aws, id).await?.and_then(|db| {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use aws_sdk_rds::types::{ApplyMethod, DbParameterGroup, Parameter};
 
 use super::errors::classify;
-use super::handle::{owned_identity, Aws};
+use super::handle::Aws;
 use super::{rds, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -407,12 +407,9 @@ impl ResourceType for AwsDbParameterGroup {
             if !parameters.is_empty() {
                 if let Err(cause) = self.modify(aws, &name, &parameters).await {
                     // The group exists without its parameters: state keeps it (tainted).
-                    let value = self
-                        .read_name(aws, &name, planned)
-                        .await
-                        .ok()
-                        .flatten()
-                        .unwrap_or_else(|| {
+                    return Err(ProviderError::incomplete(
+                        self.read_name(aws, &name, planned).await,
+                        || {
                             complete(
                                 &self.schema,
                                 planned,
@@ -421,11 +418,9 @@ impl ResourceType for AwsDbParameterGroup {
                                     ("id", Value::string(name.clone())),
                                 ],
                             )
-                        });
-                    return Err(ProviderError::Incomplete {
-                        value: Box::new(value),
-                        cause: Box::new(cause),
-                    });
+                        },
+                        cause,
+                    ));
                 }
             }
             retry::until_visible(ctx, || self.read_name(aws, &name, planned)).await
@@ -534,14 +529,12 @@ impl ResourceType for AwsDbParameterGroup {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let mut identity = owned_identity(ctx)?;
-        super::names::record(
-            &mut identity,
+        super::names::owned_identity(
+            ctx,
             &Attrs::new(&self.schema, planned),
             "name",
             "name_prefix",
-        )?;
-        Some(identity)
+        )
     }
 
     fn find<'a>(
@@ -551,10 +544,7 @@ impl ResourceType for AwsDbParameterGroup {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(name), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((name, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             // What create would have returned: the parameters it was to set are not known

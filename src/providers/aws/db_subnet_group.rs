@@ -7,7 +7,7 @@
 //! parameter is documented as not supported), and the tags need ListTagsForResource by ARN.
 
 use super::errors::classify;
-use super::handle::{owned_identity, Aws};
+use super::handle::Aws;
 use super::{rds, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -375,14 +375,12 @@ impl ResourceType for AwsDbSubnetGroup {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let mut identity = owned_identity(ctx)?;
-        super::names::record(
-            &mut identity,
+        super::names::owned_identity(
+            ctx,
             &Attrs::new(&self.schema, planned),
             "name",
             "name_prefix",
-        )?;
-        Some(identity)
+        )
     }
 
     fn find<'a>(
@@ -392,10 +390,7 @@ impl ResourceType for AwsDbSubnetGroup {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(name), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((name, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             Ok(self.get_tagged(aws, name).await?.and_then(|(group, tags)| {

@@ -199,22 +199,17 @@ impl<T: Ec2Object> ResourceType for Ec2<T> {
             };
             if let Err(cause) = self.0.after_create(ctx, aws, &id, planned).await {
                 // It exists but is not ready: say what exists, so that state keeps it.
-                let value = self
-                    .read_one(aws, &id, planned)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| {
+                return Err(ProviderError::incomplete(
+                    self.read_one(aws, &id, planned).await,
+                    || {
                         complete(
                             self.0.schema(),
                             planned,
                             [("id", Value::string(id.clone()))],
                         )
-                    });
-                return Err(ProviderError::Incomplete {
-                    value: Box::new(value),
-                    cause: Box::new(cause),
-                });
+                    },
+                    cause,
+                ));
             }
             retry::until_visible(ctx, || self.read_one(aws, &id, planned)).await
         })

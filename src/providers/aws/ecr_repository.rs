@@ -557,16 +557,7 @@ impl ResourceType for AwsEcrRepository {
                 }
                 Ok::<_, ProviderError>(out)
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 
@@ -614,27 +605,32 @@ impl ResourceType for AwsEcrRepository {
                 let arn = before
                     .string("arn")?
                     .ok_or_else(|| ProviderError::other("the repository has no arn in state"))?;
-                let removed: Vec<String> = had
-                    .keys()
-                    .filter(|k| !wanted.contains_key(*k))
-                    .cloned()
-                    .collect();
-                if !removed.is_empty() {
-                    aws.ecr()
-                        .untag_resource()
-                        .resource_arn(&arn)
-                        .set_tag_keys(Some(removed))
-                        .send()
-                        .await
-                        .map_err(|e| classify(aws, e, "ecr:UntagResource", &name))?;
-                }
-                aws.ecr()
-                    .tag_resource()
-                    .resource_arn(&arn)
-                    .set_tags(Some(ecr_tags(&wanted)))
-                    .send()
-                    .await
-                    .map_err(|e| classify(aws, e, "ecr:TagResource", &name))?;
+                let (arn, name) = (arn.as_str(), name.as_str());
+                tags::retag(
+                    &had,
+                    &wanted,
+                    |keys| async move {
+                        aws.ecr()
+                            .untag_resource()
+                            .resource_arn(arn)
+                            .set_tag_keys(Some(keys))
+                            .send()
+                            .await
+                            .map(drop)
+                            .map_err(|e| classify(aws, e, "ecr:UntagResource", name))
+                    },
+                    |changed| async move {
+                        aws.ecr()
+                            .tag_resource()
+                            .resource_arn(arn)
+                            .set_tags(Some(ecr_tags(&changed)))
+                            .send()
+                            .await
+                            .map(drop)
+                            .map_err(|e| classify(aws, e, "ecr:TagResource", name))
+                    },
+                )
+                .await?;
             }
             self.read_name(aws, &name, planned)
                 .await?
@@ -711,10 +707,7 @@ impl ResourceType for AwsEcrRepository {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(name), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((name, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             self.owned(aws, name, Some(address)).await

@@ -477,18 +477,11 @@ impl ResourceType for AwsEfsAccessPoint {
             )
             .await;
             if let Err(cause) = ready {
-                let value = self
-                    .read_id(aws, &id, planned)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| {
-                        complete(&self.schema, planned, [("id", Value::string(id.clone()))])
-                    });
-                return Err(ProviderError::Incomplete {
-                    value: Box::new(value),
-                    cause: Box::new(cause),
-                });
+                return Err(ProviderError::incomplete(
+                    self.read_id(aws, &id, planned).await,
+                    || complete(&self.schema, planned, [("id", Value::string(id.clone()))]),
+                    cause,
+                ));
             }
             retry::until_visible(ctx, || self.read_id(aws, &id, planned)).await
         })
@@ -539,16 +532,7 @@ impl ResourceType for AwsEfsAccessPoint {
                 }
                 Ok::<_, ProviderError>(out)
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 

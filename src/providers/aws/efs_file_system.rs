@@ -75,35 +75,31 @@ pub(super) async fn update_tags(
     had: &BTreeMap<String, String>,
     wanted: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let removed: Vec<String> = had
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .cloned()
-        .collect();
-    if !removed.is_empty() {
-        aws.efs()
-            .untag_resource()
-            .resource_id(id)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| classify(aws, e, "elasticfilesystem:UntagResource", id))?;
-    }
-    let changed: BTreeMap<String, String> = wanted
-        .iter()
-        .filter(|(k, v)| had.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        aws.efs()
-            .tag_resource()
-            .resource_id(id)
-            .set_tags(Some(efs_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| classify(aws, e, "elasticfilesystem:TagResource", id))?;
-    }
-    Ok(())
+    super::tags::retag(
+        had,
+        wanted,
+        |keys| async move {
+            aws.efs()
+                .untag_resource()
+                .resource_id(id)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify(aws, e, "elasticfilesystem:UntagResource", id))
+        },
+        |changed| async move {
+            aws.efs()
+                .tag_resource()
+                .resource_id(id)
+                .set_tags(Some(efs_tags(&changed)))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify(aws, e, "elasticfilesystem:TagResource", id))
+        },
+    )
+    .await
 }
 
 /// A block's attributes as a schema of their own, for [`Attrs`].
@@ -614,18 +610,11 @@ impl ResourceType for AwsEfsFileSystem {
             };
             if let Err(cause) = ready.await {
                 // It exists but is not ready: say what exists, so that state keeps it.
-                let value = self
-                    .read_id(aws, &id, planned)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| {
-                        complete(&self.schema, planned, [("id", Value::string(id.clone()))])
-                    });
-                return Err(ProviderError::Incomplete {
-                    value: Box::new(value),
-                    cause: Box::new(cause),
-                });
+                return Err(ProviderError::incomplete(
+                    self.read_id(aws, &id, planned).await,
+                    || complete(&self.schema, planned, [("id", Value::string(id.clone()))]),
+                    cause,
+                ));
             }
             retry::until_visible(ctx, || self.read_id(aws, &id, planned)).await
         })
@@ -672,16 +661,7 @@ impl ResourceType for AwsEfsFileSystem {
                 }
                 Ok::<_, ProviderError>(out)
             };
-            match read.await {
-                Ok(values) => values.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    let message = e.to_string();
-                    current
-                        .iter()
-                        .map(|_| Err(ProviderError::other(message.clone())))
-                        .collect()
-                }
-            }
+            crate::providers::resource::each_read(current.len(), read.await)
         })
     }
 

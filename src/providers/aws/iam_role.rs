@@ -426,14 +426,12 @@ impl ResourceType for AwsIamRole {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let mut identity = super::handle::owned_identity(ctx)?;
-        super::names::record(
-            &mut identity,
+        super::names::owned_identity(
+            ctx,
             &Attrs::new(&self.schema, planned),
             "name",
             "name_prefix",
-        )?;
-        Some(identity)
+        )
     }
 
     fn find<'a>(
@@ -443,10 +441,7 @@ impl ResourceType for AwsIamRole {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(name), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((name, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             Ok(self.get(aws, name).await?.and_then(|role| {

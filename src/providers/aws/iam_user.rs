@@ -540,10 +540,7 @@ impl ResourceType for AwsIamUser {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(name), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((name, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             Ok(self.get(aws, name).await?.and_then(|user| {

@@ -64,6 +64,27 @@ fn configured(attrs: &Attrs, name_attribute: &str) -> Result<Option<String>, Pro
     attrs.string(name_attribute)
 }
 
+/// The identity of an object found by its name: the ownership identity (address, stack,
+/// environment) with the name and the prefix it came from (see [`record`]).
+pub fn owned_identity(
+    ctx: &OpContext,
+    attrs: &Attrs,
+    name_attribute: &str,
+    prefix_attribute: &str,
+) -> Option<serde_json::Value> {
+    let mut identity = super::handle::owned_identity(ctx)?;
+    record(&mut identity, attrs, name_attribute, prefix_attribute)?;
+    Some(identity)
+}
+
+/// The name and the address an identity made by [`owned_identity`] holds.
+pub fn name_and_address(identity: &serde_json::Value) -> Option<(&str, &str)> {
+    Some((
+        identity.get("name")?.as_str()?,
+        identity.get("address")?.as_str()?,
+    ))
+}
+
 /// Records the name (see [`for_identity`]) and the prefix it came from in an identity.
 pub fn record(
     identity: &mut serde_json::Value,

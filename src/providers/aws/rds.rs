@@ -59,35 +59,31 @@ pub async fn update_tags(
     had: &BTreeMap<String, String>,
     wanted: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let removed: Vec<String> = had
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .cloned()
-        .collect();
-    let changed: BTreeMap<String, String> = wanted
-        .iter()
-        .filter(|(k, v)| had.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !removed.is_empty() {
-        aws.rds()
-            .remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| classify(aws, e, "rds:RemoveTagsFromResource", what))?;
-    }
-    if !changed.is_empty() {
-        aws.rds()
-            .add_tags_to_resource()
-            .resource_name(arn)
-            .set_tags(Some(rds_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| classify(aws, e, "rds:AddTagsToResource", what))?;
-    }
-    Ok(())
+    super::tags::retag(
+        had,
+        wanted,
+        |keys| async move {
+            aws.rds()
+                .remove_tags_from_resource()
+                .resource_name(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify(aws, e, "rds:RemoveTagsFromResource", what))
+        },
+        |changed| async move {
+            aws.rds()
+                .add_tags_to_resource()
+                .resource_name(arn)
+                .set_tags(Some(rds_tags(&changed)))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify(aws, e, "rds:AddTagsToResource", what))
+        },
+    )
+    .await
 }
 
 /// Runs a create of an object with a unique `name` exactly once (see [`retry::create_once`]):

@@ -414,14 +414,12 @@ impl ResourceType for AwsS3Bucket {
     }
 
     fn identity(&self, ctx: &OpContext, planned: &Value) -> Option<serde_json::Value> {
-        let mut identity = super::handle::owned_identity(ctx)?;
-        super::names::record(
-            &mut identity,
+        super::names::owned_identity(
+            ctx,
             &Attrs::new(&self.schema, planned),
             "bucket",
             "bucket_prefix",
-        )?;
-        Some(identity)
+        )
     }
 
     fn find<'a>(
@@ -431,10 +429,7 @@ impl ResourceType for AwsS3Bucket {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let (Some(name), Some(address)) = (
-                identity.get("name").and_then(|n| n.as_str()),
-                identity.get("address").and_then(|a| a.as_str()),
-            ) else {
+            let Some((name, address)) = super::names::name_and_address(identity) else {
                 return Ok(None);
             };
             if !self.exists(aws, name).await? {
