@@ -89,10 +89,10 @@ impl AwsDbParameterGroup {
                 .iter()
                 .find(|g| g.db_parameter_group_name() == Some(name))
                 .cloned()),
-            Err(e) => match classify(aws, e, "rds:DescribeDBParameterGroups", name) {
-                ProviderError::NotFound => Ok(None),
-                other => Err(other),
-            },
+            Err(e) => super::errors::gone_as(
+                classify(aws, e, "rds:DescribeDBParameterGroups", name),
+                None,
+            ),
         }
     }
 

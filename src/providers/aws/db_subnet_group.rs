@@ -89,10 +89,9 @@ impl AwsDbSubnetGroup {
                 .iter()
                 .find(|g| g.db_subnet_group_name() == Some(name))
                 .cloned()),
-            Err(e) => match classify(aws, e, "rds:DescribeDBSubnetGroups", name) {
-                ProviderError::NotFound => Ok(None),
-                other => Err(other),
-            },
+            Err(e) => {
+                super::errors::gone_as(classify(aws, e, "rds:DescribeDBSubnetGroups", name), None)
+            }
         }
     }
 

@@ -53,11 +53,11 @@ impl AwsEcrLifecyclePolicy {
         {
             Ok(out) => out,
             Err(e) => {
-                return match classify(aws, e, "ecr:GetLifecyclePolicy", repository) {
-                    // No policy, or no repository: either way the policy is gone.
-                    ProviderError::NotFound => Ok(None),
-                    other => Err(other),
-                };
+                // No policy, or no repository: either way the policy is gone.
+                return super::errors::gone_as(
+                    classify(aws, e, "ecr:GetLifecyclePolicy", repository),
+                    None,
+                );
             }
         };
         let read = out.lifecycle_policy_text().unwrap_or("{}");
@@ -197,10 +197,10 @@ impl ResourceType for AwsEcrLifecyclePolicy {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) => match classify(aws, e, "ecr:DeleteLifecyclePolicy", &repository) {
-                    ProviderError::NotFound => Ok(()),
-                    other => Err(other),
-                },
+                Err(e) => super::errors::gone_as(
+                    classify(aws, e, "ecr:DeleteLifecyclePolicy", &repository),
+                    (),
+                ),
             }
         })
     }

@@ -665,10 +665,7 @@ impl ResourceType for AwsEcrRepository {
                             "ecr:DeleteRepository on {name}: RepositoryNotEmptyException: {detail}; the repository still holds images: set force_delete = true and apply, then destroy again (that deletes the images), or delete them yourself"
                         )));
                     }
-                    match classify(aws, e, "ecr:DeleteRepository", &name) {
-                        ProviderError::NotFound => Ok(()),
-                        other => Err(other),
-                    }
+                    super::errors::gone_as(classify(aws, e, "ecr:DeleteRepository", &name), ())
                 }
             }
         })

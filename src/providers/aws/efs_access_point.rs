@@ -237,10 +237,10 @@ impl AwsEfsAccessPoint {
             match page {
                 Ok(page) => found.extend(page.access_points().iter().cloned()),
                 Err(e) => {
-                    return match classify(aws, e, "elasticfilesystem:DescribeAccessPoints", what) {
-                        ProviderError::NotFound => Ok(Vec::new()),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "elasticfilesystem:DescribeAccessPoints", what),
+                        Vec::new(),
+                    )
                 }
             }
         }

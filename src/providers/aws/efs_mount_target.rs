@@ -86,10 +86,10 @@ impl AwsEfsMountTarget {
             match page {
                 Ok(page) => found.extend(page.mount_targets().iter().cloned()),
                 Err(e) => {
-                    return match classify(aws, e, "elasticfilesystem:DescribeMountTargets", what) {
-                        ProviderError::NotFound => Ok(Vec::new()),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "elasticfilesystem:DescribeMountTargets", what),
+                        Vec::new(),
+                    )
                 }
             }
         }

@@ -103,6 +103,15 @@ fn is_conflict(code: &str) -> bool {
     )
 }
 
+/// `Ok(value)` when `error` says the object does not exist (a read finding nothing, a delete
+/// of what is already gone), the error otherwise.
+pub fn gone_as<T>(error: ProviderError, value: T) -> Result<T, ProviderError> {
+    match error {
+        ProviderError::NotFound => Ok(value),
+        other => Err(other),
+    }
+}
+
 /// An error of `action` (`ec2:CreateVpc`) on `resource` (an id, a name or an address).
 pub fn classify<E>(
     aws: &Aws,

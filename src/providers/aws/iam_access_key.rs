@@ -117,10 +117,10 @@ impl AwsIamAccessKey {
                         .map(|k| (k.id.clone(), k)),
                 ),
                 Err(e) => {
-                    return match classify(aws, e, "iam:ListAccessKeys", &format!("user {user}")) {
-                        ProviderError::NotFound => Ok(None),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "iam:ListAccessKeys", &format!("user {user}")),
+                        None,
+                    )
                 }
             }
         }
@@ -219,10 +219,10 @@ async fn delete_key(aws: &Aws, user: &str, id: &str) -> Result<(), ProviderError
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) => match classify(aws, e, "iam:DeleteAccessKey", &described(user, id)) {
-            ProviderError::NotFound => Ok(()),
-            other => Err(other),
-        },
+        Err(e) => super::errors::gone_as(
+            classify(aws, e, "iam:DeleteAccessKey", &described(user, id)),
+            (),
+        ),
     }
 }
 

@@ -102,10 +102,9 @@ impl AwsIamOpenidConnectProvider {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .collect(),
             })),
-            Err(e) => match classify(aws, e, "iam:GetOpenIDConnectProvider", arn) {
-                ProviderError::NotFound => Ok(None),
-                other => Err(other),
-            },
+            Err(e) => {
+                super::errors::gone_as(classify(aws, e, "iam:GetOpenIDConnectProvider", arn), None)
+            }
         }
     }
 
@@ -502,10 +501,10 @@ impl ResourceType for AwsIamOpenidConnectProvider {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) => match classify(aws, e, "iam:DeleteOpenIDConnectProvider", &arn) {
-                    ProviderError::NotFound => Ok(()),
-                    other => Err(other),
-                },
+                Err(e) => super::errors::gone_as(
+                    classify(aws, e, "iam:DeleteOpenIDConnectProvider", &arn),
+                    (),
+                ),
             }
         })
     }

@@ -58,12 +58,7 @@ impl AwsIamPolicy {
                 Some(policy) => policy,
                 None => return Ok(None),
             },
-            Err(e) => {
-                return match classify(aws, e, "iam:GetPolicy", arn) {
-                    ProviderError::NotFound => Ok(None),
-                    other => Err(other),
-                }
-            }
+            Err(e) => return super::errors::gone_as(classify(aws, e, "iam:GetPolicy", arn), None),
         };
         let version = policy.default_version_id().unwrap_or("v1");
         let document = aws
@@ -291,10 +286,7 @@ impl ResourceType for AwsIamPolicy {
                     match aws.iam().list_policy_tags().policy_arn(&arn).send().await {
                         Ok(out) if ours(out.tags()) => Ok(Some(arn)),
                         Ok(_) => Ok(None),
-                        Err(e) => match classify(aws, e, "iam:ListPolicyTags", &arn) {
-                            ProviderError::NotFound => Ok(None),
-                            other => Err(other),
-                        },
+                        Err(e) => super::errors::gone_as(classify(aws, e, "iam:ListPolicyTags", &arn), None),
                     }
                 },
             )
@@ -394,10 +386,10 @@ impl ResourceType for AwsIamPolicy {
             {
                 Ok(out) => out.versions().to_vec(),
                 Err(e) => {
-                    return match classify(aws, e, "iam:ListPolicyVersions", &arn) {
-                        ProviderError::NotFound => Ok(()),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "iam:ListPolicyVersions", &arn),
+                        (),
+                    )
                 }
             };
             for version in versions.iter().filter(|v| !v.is_default_version()) {

@@ -59,10 +59,7 @@ impl AwsIamRole {
     ) -> Result<Option<aws_sdk_iam::types::Role>, ProviderError> {
         match aws.iam().get_role().role_name(name).send().await {
             Ok(out) => Ok(out.role().cloned()),
-            Err(e) => match classify(aws, e, "iam:GetRole", name) {
-                ProviderError::NotFound => Ok(None),
-                other => Err(other),
-            },
+            Err(e) => super::errors::gone_as(classify(aws, e, "iam:GetRole", name), None),
         }
     }
 

@@ -63,10 +63,10 @@ impl AwsIamRolePolicy {
             .await
         {
             Ok(out) => Ok(Some(policy::decode(out.policy_document()))),
-            Err(e) => match classify(aws, e, "iam:GetRolePolicy", &id_of(role, name)) {
-                ProviderError::NotFound => Ok(None),
-                other => Err(other),
-            },
+            Err(e) => super::errors::gone_as(
+                classify(aws, e, "iam:GetRolePolicy", &id_of(role, name)),
+                None,
+            ),
         }
     }
 
@@ -277,10 +277,10 @@ impl ResourceType for AwsIamRolePolicy {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) => match classify(aws, e, "iam:DeleteRolePolicy", &id_of(&role, &name)) {
-                    ProviderError::NotFound => Ok(()),
-                    other => Err(other),
-                },
+                Err(e) => super::errors::gone_as(
+                    classify(aws, e, "iam:DeleteRolePolicy", &id_of(&role, &name)),
+                    (),
+                ),
             }
         })
     }

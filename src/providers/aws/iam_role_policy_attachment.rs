@@ -74,10 +74,10 @@ impl AwsIamRolePolicyAttachment {
                         .filter_map(|p| p.policy_arn().map(str::to_owned)),
                 ),
                 Err(e) => {
-                    return match classify(aws, e, "iam:ListAttachedRolePolicies", role) {
-                        ProviderError::NotFound => Ok(None),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "iam:ListAttachedRolePolicies", role),
+                        None,
+                    )
                 }
             }
         }
@@ -234,10 +234,10 @@ impl ResourceType for AwsIamRolePolicyAttachment {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) => match classify(aws, e, "iam:DetachRolePolicy", &format!("role {role}")) {
-                    ProviderError::NotFound => Ok(()),
-                    other => Err(other),
-                },
+                Err(e) => super::errors::gone_as(
+                    classify(aws, e, "iam:DetachRolePolicy", &format!("role {role}")),
+                    (),
+                ),
             }
         })
     }

@@ -61,10 +61,7 @@ impl AwsIamUser {
     ) -> Result<Option<aws_sdk_iam::types::User>, ProviderError> {
         match aws.iam().get_user().user_name(name).send().await {
             Ok(out) => Ok(out.user().cloned()),
-            Err(e) => match classify(aws, e, "iam:GetUser", name) {
-                ProviderError::NotFound => Ok(None),
-                other => Err(other),
-            },
+            Err(e) => super::errors::gone_as(classify(aws, e, "iam:GetUser", name), None),
         }
     }
 

@@ -355,12 +355,10 @@ impl ResourceType for AwsRoute {
             };
             match request.send().await {
                 Ok(_) => Ok(()),
-                Err(e) => {
-                    match classify(aws, e, "ec2:DeleteRoute", &route_id(&table, &destination)) {
-                        ProviderError::NotFound => Ok(()),
-                        other => Err(other),
-                    }
-                }
+                Err(e) => super::errors::gone_as(
+                    classify(aws, e, "ec2:DeleteRoute", &route_id(&table, &destination)),
+                    (),
+                ),
             }
         })
     }

@@ -57,10 +57,7 @@ impl AwsS3Bucket {
     async fn exists(&self, aws: &Aws, name: &str) -> Result<bool, ProviderError> {
         match aws.s3().head_bucket().bucket(name).send().await {
             Ok(_) => Ok(true),
-            Err(e) => match classify(aws, e, "s3:HeadBucket", name) {
-                ProviderError::NotFound => Ok(false),
-                other => Err(other),
-            },
+            Err(e) => super::errors::gone_as(classify(aws, e, "s3:HeadBucket", name), false),
         }
     }
 

@@ -87,10 +87,10 @@ impl BucketSetting for BucketPolicy {
             let out = match aws.s3().get_bucket_policy().bucket(bucket).send().await {
                 Ok(out) => out,
                 Err(e) => {
-                    return match classify(aws, e, "s3:GetBucketPolicy", bucket) {
-                        ProviderError::NotFound => Ok(None),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "s3:GetBucketPolicy", bucket),
+                        None,
+                    )
                 }
             };
             let read = out.policy().unwrap_or("{}");

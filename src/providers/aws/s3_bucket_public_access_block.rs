@@ -96,10 +96,10 @@ impl BucketSetting for PublicAccessBlock {
             {
                 Ok(out) => out,
                 Err(e) => {
-                    return match classify(aws, e, "s3:GetPublicAccessBlock", bucket) {
-                        ProviderError::NotFound => Ok(None),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "s3:GetPublicAccessBlock", bucket),
+                        None,
+                    )
                 }
             };
             let Some(c) = out.public_access_block_configuration() else {

@@ -150,10 +150,10 @@ impl BucketSetting for Encryption {
             let out = match aws.s3().get_bucket_encryption().bucket(bucket).send().await {
                 Ok(out) => out,
                 Err(e) => {
-                    return match classify(aws, e, "s3:GetBucketEncryption", bucket) {
-                        ProviderError::NotFound => Ok(None),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "s3:GetBucketEncryption", bucket),
+                        None,
+                    )
                 }
             };
             let Some(configuration) = out.server_side_encryption_configuration() else {

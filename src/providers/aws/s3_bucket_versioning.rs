@@ -116,10 +116,10 @@ impl BucketSetting for Versioning {
             let out = match aws.s3().get_bucket_versioning().bucket(bucket).send().await {
                 Ok(out) => out,
                 Err(e) => {
-                    return match classify(aws, e, "s3:GetBucketVersioning", bucket) {
-                        ProviderError::NotFound => Ok(None),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "s3:GetBucketVersioning", bucket),
+                        None,
+                    )
                 }
             };
             let status = out.status().map_or("Disabled", |s| s.as_str()).to_owned();

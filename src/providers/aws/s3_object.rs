@@ -484,10 +484,10 @@ impl AwsS3Object {
         {
             Ok(head) => head,
             Err(e) => {
-                return match classify(aws, e, "s3:HeadObject", &at.to_string()) {
-                    ProviderError::NotFound => Ok(None),
-                    other => Err(other),
-                }
+                return super::errors::gone_as(
+                    classify(aws, e, "s3:HeadObject", &at.to_string()),
+                    None,
+                )
             }
         };
         let tags = match self.tags_of(aws, at).await {
@@ -766,10 +766,10 @@ impl AwsS3Object {
             {
                 Ok(page) => page,
                 Err(e) => {
-                    return match classify(aws, e, "s3:ListObjectVersions", &at.to_string()) {
-                        ProviderError::NotFound => Ok(()),
-                        other => Err(other),
-                    }
+                    return super::errors::gone_as(
+                        classify(aws, e, "s3:ListObjectVersions", &at.to_string()),
+                        (),
+                    )
                 }
             };
             let entries = page
@@ -1038,10 +1038,9 @@ impl ResourceType for AwsS3Object {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) => match classify(aws, e, "s3:DeleteObject", &at.to_string()) {
-                    ProviderError::NotFound => Ok(()),
-                    other => Err(other),
-                },
+                Err(e) => {
+                    super::errors::gone_as(classify(aws, e, "s3:DeleteObject", &at.to_string()), ())
+                }
             }
         })
     }
