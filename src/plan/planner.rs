@@ -334,9 +334,8 @@ impl<'p> Planner<'p> {
             change.reasons = vec![Reason::DestroyRequested];
         }
         // The provider's plan rules: stable random values, outputs known at plan time, ...
-        let provider = self
-            .reader
-            .and_then(|r| r.configured(&resource_provider(resource)));
+        let provider_key = resource_provider(resource);
+        let provider = self.reader.and_then(|r| r.configured(&provider_key));
         let hook_prior = match change.action {
             Action::Update => prior_value.as_ref(),
             _ => None,
@@ -349,7 +348,7 @@ impl<'p> Planner<'p> {
                     &*implementation,
                     provider.as_ref(),
                     prior,
-                    &ignore_changes(resource),
+                    &options.ignore_changes,
                 )
                 .unwrap_or(change);
             }
@@ -406,7 +405,7 @@ impl<'p> Planner<'p> {
         }
         self.changes.push(PlannedInstance {
             address,
-            provider: resource_provider(resource),
+            provider: provider_key,
             change,
             create_before_destroy,
             timeouts: Timeouts::of(resource),

@@ -244,8 +244,29 @@ fn body_of(attrs: &Attrs) -> Result<Option<Body>, ProviderError> {
     }))
 }
 
-/// The MD5 of a file, read in pieces (sources may be large).
+/// The MD5 of a file, read in pieces (sources may be large). One run asks for it several times
+/// (refresh, the plan rules, the upload), so it is kept per path while the file's size and
+/// modification time stay the same.
 fn md5_file(path: &Path) -> std::io::Result<[u8; 16]> {
+    type Seen =
+        std::collections::HashMap<std::path::PathBuf, (u64, std::time::SystemTime, [u8; 16])>;
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<Seen>> = std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    let meta = std::fs::metadata(path)?;
+    let stamp = (meta.len(), meta.modified()?);
+    if let Some((len, modified, md5)) = seen.lock().ok().and_then(|s| s.get(path).copied()) {
+        if (len, modified) == stamp {
+            return Ok(md5);
+        }
+    }
+    let md5 = md5_file_uncached(path)?;
+    if let Ok(mut seen) = seen.lock() {
+        seen.insert(path.to_owned(), (stamp.0, stamp.1, md5));
+    }
+    Ok(md5)
+}
+
+fn md5_file_uncached(path: &Path) -> std::io::Result<[u8; 16]> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Md5::new();
     let mut buffer = vec![0u8; 256 * 1024];
