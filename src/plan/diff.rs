@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::model::{Action, InstanceChange, Reason};
 use crate::lang::value::Value;
-use crate::providers::schema::{BlockSchema, Presence, ResourceSchema};
+use crate::providers::schema::{BlockSchema, Nesting, Presence, ResourceSchema};
 
 /// `lifecycle.ignore_changes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,7 +107,10 @@ fn diff_existing(
                 Presence::OptionalComputed if configured.is_null() || configured.is_unknown() => {
                     before.clone()
                 }
-                _ => configured,
+                _ => match (attribute, schema.block(name)) {
+                    (None, Some(block)) => proposed_blocks(block, &before, configured),
+                    _ => configured,
+                },
             }
         };
         if value.known_eq(&before) != Some(true) {
@@ -171,6 +174,100 @@ fn diff_existing(
     }
 }
 
+/// A nested block's proposed value: the configured blocks, with what the provider fills in
+/// (computed attributes, unset optional-computed ones, an unconfigured optional-computed block)
+/// carried over from the prior blocks. List blocks pair up by position; a set block takes the
+/// prior element it would equal once filled in.
+fn proposed_blocks(block: &BlockSchema, before: &Value, configured: Value) -> Value {
+    let empty = match configured.peel() {
+        Value::Null => true,
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => items.is_empty(),
+        _ => false,
+    };
+    if empty && block.optional_computed && !before.is_null() {
+        return before.clone();
+    }
+    if !fills_in(block) || configured.is_unknown() {
+        return configured;
+    }
+    let prior: Vec<&Value> = match before.peel() {
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    match (block.nesting, configured) {
+        (Nesting::Single, Value::Object(entries)) => match prior.first() {
+            Some(prior) => filled_in(block, prior, entries),
+            None => Value::Object(entries),
+        },
+        (Nesting::List, Value::List(items)) => Value::List(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| match (prior.get(i), item) {
+                    (Some(prior), Value::Object(entries)) => filled_in(block, prior, entries),
+                    (_, item) => item,
+                })
+                .collect(),
+        ),
+        (Nesting::Set, Value::Set(items)) => Value::set_from(
+            items
+                .into_iter()
+                .map(|item| {
+                    let Value::Object(entries) = item else {
+                        return item;
+                    };
+                    prior
+                        .iter()
+                        .find_map(|p| {
+                            let filled = filled_in(block, p, entries.clone());
+                            (filled.known_eq(p) == Some(true)).then_some(filled)
+                        })
+                        .unwrap_or(Value::Object(entries))
+                })
+                .collect::<Vec<_>>(),
+        ),
+        (_, other) => other,
+    }
+}
+
+/// Whether the provider fills in anything of a block (at any depth).
+fn fills_in(block: &BlockSchema) -> bool {
+    block.optional_computed
+        || block
+            .attributes
+            .iter()
+            .any(|a| matches!(a.presence, Presence::Computed | Presence::OptionalComputed))
+        || block.blocks.iter().any(fills_in)
+}
+
+/// One configured block with the provider's parts of its prior block.
+fn filled_in(block: &BlockSchema, prior: &Value, mut entries: BTreeMap<String, Value>) -> Value {
+    let Some(prior) = prior.peel().as_entries() else {
+        return Value::Object(entries);
+    };
+    for attribute in &block.attributes {
+        let configured = entries.get(attribute.name).unwrap_or(&Value::Null);
+        let keep = match attribute.presence {
+            Presence::Computed => true,
+            Presence::OptionalComputed => configured.is_null() || configured.is_unknown(),
+            _ => false,
+        };
+        if let (true, Some(value)) = (keep, prior.get(attribute.name)) {
+            entries.insert(attribute.name.to_owned(), value.clone());
+        }
+    }
+    for nested in &block.blocks {
+        let configured = entries.remove(nested.name).unwrap_or(Value::Null);
+        let before = prior.get(nested.name).cloned().unwrap_or(Value::Null);
+        entries.insert(
+            nested.name.to_owned(),
+            proposed_blocks(nested, &before, configured),
+        );
+    }
+    Value::Object(entries)
+}
+
 /// Whether a change of a nested block's value changes one of its force-new attributes (at any
 /// depth): the blocks' force-new parts are compared, in order for lists and as a set for sets.
 fn block_forces_new(block: &BlockSchema, before: &Value, after: &Value) -> bool {
@@ -214,7 +311,7 @@ fn forcing_parts(block: &BlockSchema, value: &Value) -> Value {
             Value::Object(part)
         })
         .collect();
-    if block.nesting == crate::providers::schema::Nesting::Set {
+    if block.nesting == Nesting::Set {
         parts.sort_by_key(|p| format!("{p:?}"));
     }
     Value::List(parts)
@@ -441,6 +538,7 @@ mod tests {
                     nesting: Nesting::Single,
                     min_items: 0,
                     max_items: Some(1),
+                    optional_computed: false,
                     attributes: vec![
                         AttributeSchema::required("subnets", Type::Set(Box::new(Type::String)))
                             .force_new(),
@@ -453,6 +551,7 @@ mod tests {
                     nesting: Nesting::Set,
                     min_items: 0,
                     max_items: None,
+                    optional_computed: false,
                     attributes: vec![
                         AttributeSchema::required("uid", Type::Number).force_new(),
                         AttributeSchema::optional("name", Type::String),
@@ -488,6 +587,147 @@ mod tests {
                 ),
             ),
         ])
+    }
+
+    /// A block with provider-filled parts: `vpc` (computed `sg`, optional-computed `cidrs`) and
+    /// an optional-computed `crypto` block the provider fills in when it is left out.
+    fn filled_schema() -> ResourceSchema {
+        use crate::providers::schema::{BlockSchema, Nesting};
+        let strings = || Type::Set(Box::new(Type::String));
+        ResourceSchema {
+            type_name: "test_filled",
+            description: "",
+            attributes: vec![AttributeSchema::computed("id", Type::String)],
+            blocks: vec![
+                BlockSchema {
+                    name: "vpc",
+                    nesting: Nesting::List,
+                    min_items: 1,
+                    max_items: Some(1),
+                    optional_computed: false,
+                    attributes: vec![
+                        AttributeSchema::required("subnets", strings()).force_new(),
+                        AttributeSchema::optional_computed("cidrs", strings()),
+                        AttributeSchema::computed("sg", Type::String),
+                    ],
+                    blocks: Vec::new(),
+                },
+                BlockSchema {
+                    name: "crypto",
+                    nesting: Nesting::List,
+                    min_items: 0,
+                    max_items: Some(1),
+                    optional_computed: true,
+                    attributes: vec![
+                        AttributeSchema::optional_computed("kind", Type::String).force_new(),
+                        AttributeSchema::optional_computed("key", Type::String).force_new(),
+                    ],
+                    blocks: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn what_the_provider_fills_in_inside_blocks_is_no_change() {
+        let set = |items: &[&str]| Value::Set(items.iter().map(|s| Value::string(*s)).collect());
+        let unknown = || Value::Unknown(Type::String);
+        let vpc = |subnets: &[&str], cidrs: Value, sg: Value| {
+            Value::List(vec![obj(&[
+                ("subnets", set(subnets)),
+                ("cidrs", cidrs),
+                ("sg", sg),
+            ])])
+        };
+        let crypto = |kind: &str, key: Value| {
+            Value::List(vec![obj(&[("kind", Value::string(kind)), ("key", key)])])
+        };
+        let prior = obj(&[
+            ("id", Value::string("c-1")),
+            (
+                "vpc",
+                vpc(&["a", "b"], set(&["0.0.0.0/0"]), Value::string("sg-1")),
+            ),
+            ("crypto", crypto("AES256", Value::string("aws/key"))),
+        ]);
+        let config = |subnets: &[&str], cidrs: Value, crypto_block: Value| {
+            obj(&[
+                ("id", unknown()),
+                ("vpc", vpc(subnets, cidrs, unknown())),
+                ("crypto", crypto_block),
+            ])
+        };
+        let schema = filled_schema();
+        let options = DiffOptions::default();
+        // (case, configuration, expected action, expected reasons)
+        let cases: Vec<(&str, Value, Action, Vec<Reason>)> = vec![
+            (
+                "computed and unset parts keep their values; the left-out block stays",
+                config(
+                    &["a", "b"],
+                    Value::Unknown(Type::Set(Box::new(Type::String))),
+                    Value::List(vec![]),
+                ),
+                Action::NoOp,
+                vec![],
+            ),
+            (
+                "a set optional-computed attribute is an in-place change",
+                config(&["a", "b"], set(&["10.0.0.0/8"]), Value::List(vec![])),
+                Action::Update,
+                vec![Reason::Changed {
+                    attributes: vec!["vpc".into()],
+                }],
+            ),
+            (
+                "a force-new attribute replaces",
+                config(&["a", "c"], Value::Null, Value::List(vec![])),
+                Action::DeleteThenCreate,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["vpc".into()],
+                }],
+            ),
+            (
+                "the same block written out, its key left to the provider, is no change",
+                config(&["a", "b"], Value::Null, crypto("AES256", unknown())),
+                Action::NoOp,
+                vec![],
+            ),
+            (
+                "another kind in a configured block replaces",
+                config(&["a", "b"], Value::Null, crypto("KMS", unknown())),
+                Action::DeleteThenCreate,
+                vec![Reason::ForcedReplacement {
+                    attributes: vec!["crypto".into()],
+                }],
+            ),
+        ];
+        for (case, config, action, reasons) in cases {
+            let change = diff_instance(&schema, Some(&prior), Some(&config), &options);
+            assert_eq!(change.action, action, "{case}");
+            assert_eq!(change.reasons, reasons, "{case}");
+        }
+        let updated = diff_instance(
+            &schema,
+            Some(&prior),
+            Some(&config(
+                &["a", "b"],
+                set(&["10.0.0.0/8"]),
+                Value::List(vec![]),
+            )),
+            &options,
+        );
+        let after = updated.after.expect("an update has a new value");
+        let vpc_after = &after.peel().as_entries().unwrap()["vpc"];
+        assert_eq!(
+            vpc_after.known_eq(&vpc(
+                &["a", "b"],
+                set(&["10.0.0.0/8"]),
+                Value::string("sg-1")
+            )),
+            Some(true),
+            "the update keeps the computed sg: {vpc_after:?}"
+        );
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub struct BlockSchema {
     pub nesting: Nesting,
     pub min_items: usize,
     pub max_items: Option<usize>,
+    /// Left out of the configuration, the provider fills the block in (AWS's default encryption,
+    /// a cluster's network settings): the blocks the object has stay and are no change. Inside
+    /// any block, computed attributes and unset optional-computed ones keep their prior values.
+    pub optional_computed: bool,
     pub attributes: Vec<AttributeSchema>,
     pub blocks: Vec<BlockSchema>,
 }

@@ -89,6 +89,7 @@ fn block(name: &'static str, attributes: Vec<AttributeSchema>) -> BlockSchema {
         nesting: Nesting::Single,
         min_items: 0,
         max_items: Some(1),
+        optional_computed: false,
         attributes,
         blocks: Vec::new(),
     }

@@ -30,6 +30,7 @@ fn block(
         nesting,
         min_items: 0,
         max_items: None,
+        optional_computed: false,
         attributes,
         blocks,
     }

@@ -34,6 +34,7 @@ pub fn filter_block() -> BlockSchema {
         nesting: Nesting::Set,
         min_items: 0,
         max_items: None,
+        optional_computed: false,
         attributes: vec![
             AttributeSchema::required("name", Type::String)
                 .describe("An EC2 filter name, e.g. vpc-id or tag:Name."),

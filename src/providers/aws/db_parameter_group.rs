@@ -63,6 +63,7 @@ impl AwsDbParameterGroup {
                     nesting: Nesting::Set,
                     min_items: 0,
                     max_items: None,
+                    optional_computed: false,
                     attributes: vec![
                         AttributeSchema::required("name", Type::String),
                         AttributeSchema::required("value", Type::String),

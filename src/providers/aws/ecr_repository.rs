@@ -148,6 +148,7 @@ impl AwsEcrRepository {
                         nesting: Nesting::List,
                         min_items: 0,
                         max_items: Some(1),
+                        optional_computed: false,
                         attributes: vec![AttributeSchema::required("scan_on_push", Type::Bool)],
                         blocks: Vec::new(),
                     },
@@ -156,6 +157,7 @@ impl AwsEcrRepository {
                         nesting: Nesting::List,
                         min_items: 0,
                         max_items: Some(1),
+                        optional_computed: false,
                         attributes: vec![
                             AttributeSchema::optional("encryption_type", Type::String)
                                 .default("AES256"),

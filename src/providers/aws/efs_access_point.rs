@@ -53,6 +53,7 @@ impl AwsEfsAccessPoint {
             nesting: Nesting::List,
             min_items: 0,
             max_items: Some(1),
+            optional_computed: false,
             attributes: vec![
                 AttributeSchema::required("owner_uid", Type::Number),
                 AttributeSchema::required("owner_gid", Type::Number),
@@ -71,6 +72,7 @@ impl AwsEfsAccessPoint {
                         nesting: Nesting::List,
                         min_items: 0,
                         max_items: Some(1),
+                        optional_computed: false,
                         attributes: vec![
                             AttributeSchema::required("uid", Type::Number),
                             AttributeSchema::required("gid", Type::Number),
@@ -86,6 +88,7 @@ impl AwsEfsAccessPoint {
                         nesting: Nesting::List,
                         min_items: 0,
                         max_items: Some(1),
+                        optional_computed: false,
                         attributes: vec![AttributeSchema::optional_computed("path", Type::String)],
                         blocks: vec![creation_info],
                     },

@@ -158,6 +158,7 @@ impl AwsEfsFileSystem {
                     nesting: Nesting::List,
                     min_items: 0,
                     max_items: Some(3),
+                    optional_computed: false,
                     attributes: TRANSITIONS
                         .iter()
                         .map(|name| AttributeSchema::optional(name, Type::String))

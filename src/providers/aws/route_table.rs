@@ -59,6 +59,7 @@ impl AwsRouteTable {
                     nesting: Nesting::Set,
                     min_items: 0,
                     max_items: None,
+                    optional_computed: false,
                     attributes: route_attributes,
                     blocks: Vec::new(),
                 }],

@@ -26,6 +26,7 @@ impl Encryption {
             nesting: Nesting::Single,
             min_items: 0,
             max_items: Some(1),
+            optional_computed: false,
             attributes: vec![
                 AttributeSchema::required("sse_algorithm", Type::String),
                 AttributeSchema::optional("kms_master_key_id", Type::String),
@@ -45,6 +46,7 @@ impl Encryption {
                     nesting: Nesting::Set,
                     min_items: 1,
                     max_items: None,
+                    optional_computed: false,
                     attributes: vec![
                         AttributeSchema::optional("bucket_key_enabled", Type::Bool).default(false)
                     ],

@@ -31,6 +31,7 @@ impl Versioning {
                     nesting: Nesting::Single,
                     min_items: 1,
                     max_items: Some(1),
+                    optional_computed: false,
                     attributes: vec![AttributeSchema::required("status", Type::String)],
                     blocks: Vec::new(),
                 }],

@@ -59,6 +59,7 @@ fn rule_block(name: &'static str) -> BlockSchema {
         nesting: Nesting::Set,
         min_items: 0,
         max_items: None,
+        optional_computed: false,
         attributes: vec![
             AttributeSchema::required("from_port", Type::Number),
             AttributeSchema::required("to_port", Type::Number),
