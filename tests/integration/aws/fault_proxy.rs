@@ -42,6 +42,8 @@ struct Rule {
     operation: String,
     fault: Fault,
     remaining: usize,
+    /// The rule applies only once a request of this operation has arrived.
+    after: Option<String>,
 }
 
 #[derive(Default)]
@@ -84,6 +86,18 @@ impl FaultProxy {
             operation: operation.to_owned(),
             fault,
             remaining: count,
+            after: None,
+        });
+    }
+
+    /// As [`inject`](FaultProxy::inject), from the first request of `trigger` on (an object that
+    /// changes only once a recorded operation has "happened").
+    pub fn inject_after(&self, trigger: &str, operation: &str, fault: Fault, count: usize) {
+        self.shared.lock().expect("rules").rules.push(Rule {
+            operation: operation.to_owned(),
+            fault,
+            remaining: count,
+            after: Some(trigger.to_owned()),
         });
     }
 
@@ -299,10 +313,16 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
     let op = operation(&request);
     let fault = {
         let mut shared = shared.lock().expect("rules");
-        let fault = shared
-            .rules
+        let Shared { rules, seen, .. } = &mut *shared;
+        let fault = rules
             .iter_mut()
-            .find(|r| r.operation == op && r.remaining > 0)
+            .find(|r| {
+                r.operation == op
+                    && r.remaining > 0
+                    && r.after
+                        .as_ref()
+                        .is_none_or(|t| seen.iter().any(|(o, _)| o == t))
+            })
             .map(|r| {
                 r.remaining -= 1;
                 r.fault.clone()

@@ -4,6 +4,7 @@
 mod data_network;
 mod ecr;
 mod efs;
+mod eks;
 mod fault_proxy;
 mod faults;
 mod iam;
