@@ -310,7 +310,15 @@ impl AwsEksCluster {
                 ("id", text(cluster.name())),
                 ("role_arn", text(cluster.role_arn())),
                 ("version", text(cluster.version())),
-                ("enabled_cluster_log_types", Value::set_from(logs)),
+                (
+                    "enabled_cluster_log_types",
+                    // No logging and an unset list mean the same.
+                    if logs.is_empty() && stored.raw("enabled_cluster_log_types").is_null() {
+                        Value::Null
+                    } else {
+                        Value::set_from(logs)
+                    },
+                ),
                 ("bootstrap_self_managed_addons", bootstrap),
                 ("arn", text(cluster.arn())),
                 ("endpoint", text(cluster.endpoint())),

@@ -478,3 +478,117 @@ fn eks_cluster_and_node_group_lifecycle_against_moto() {
     });
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A cluster that is `CREATING` for a while, and beside it a bucket and a file system that do
+/// not depend on it.
+const SLOW_AND_FAST: &str = r#"provider "aws" {}
+
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "net" {
+  for_each          = { a = "10.0.1.0/24", b = "10.0.2.0/24" }
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = each.value
+  availability_zone = "us-east-1${each.key}"
+}
+
+resource "aws_iam_role" "cluster" {
+  name               = "plat-test-cluster"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+
+resource "aws_eks_cluster" "main" {
+  name     = "plat-test"
+  role_arn = aws_iam_role.cluster.arn
+
+  vpc_config {
+    subnet_ids = [for s in aws_subnet.net : s.id]
+  }
+
+  timeouts {
+    create = "TIMEOUT"
+  }
+}
+
+resource "aws_s3_bucket" "logs" {
+  bucket = "plat-test-logs"
+}
+
+resource "aws_efs_file_system" "shared" {
+  creation_token = "plat-test-shared"
+}
+"#;
+
+#[test]
+fn a_slow_cluster_create_does_not_hold_up_unrelated_resources_and_times_out_with_its_status() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.port);
+    let endpoint = proxy.endpoint();
+    let root = scratch("aws-eks-slow");
+    std::fs::create_dir_all(root.join("eks")).expect("mkdir");
+    let write = |timeout: &str| {
+        std::fs::write(
+            root.join("eks/main.hcl"),
+            SLOW_AND_FAST.replace("TIMEOUT", timeout),
+        )
+        .expect("write")
+    };
+    let apply = || {
+        let out = plat_at(&endpoint)
+            .current_dir(&root)
+            .args(["apply", "eks", "--auto-approve"])
+            .output()
+            .expect("run plat");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+
+    // CREATING for good: the create times out, naming the cluster and its last status, while
+    // the bucket and the file system are made meanwhile.
+    proxy.inject(
+        "GET /clusters/plat-test",
+        Fault::Rewrite {
+            from: ACTIVE.into(),
+            to: r#""status": "CREATING""#.into(),
+        },
+        usize::MAX,
+    );
+    write("4s");
+    let (code, out) = apply();
+    assert_eq!(code, Some(1), "{out}");
+    let line = |what: &str| {
+        out.find(what)
+            .unwrap_or_else(|| panic!("no \"{what}\" in:\n{out}"))
+    };
+    let cluster_started = line("aws_eks_cluster.main: Creating...");
+    assert!(
+        line("aws_s3_bucket.logs: Creation complete") > cluster_started,
+        "{out}"
+    );
+    assert!(
+        line("aws_efs_file_system.shared: Creation complete") > cluster_started,
+        "{out}"
+    );
+    assert!(
+        out.contains("aws_eks_cluster.main") && out.contains("CREATING"),
+        "the error names the cluster and its last status:\n{out}"
+    );
+    // State records the cluster that exists (tainted: its create did not finish).
+    let (_, listed, _) = run(&endpoint, &root, &["state", "list", "eks"]);
+    assert!(listed.contains("aws_eks_cluster.main"), "{listed}");
+    assert!(listed.contains("aws_s3_bucket.logs"), "{listed}");
+
+    // Once the cluster is ACTIVE, the next apply replaces the tainted cluster.
+    proxy.clear();
+    write("30m");
+    let (code, out) = apply();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("aws_eks_cluster.main"), "{out}");
+    let (code, out, err) = run(&endpoint, &root, &["plan", "eks", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
