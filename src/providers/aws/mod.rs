@@ -9,6 +9,7 @@ pub mod batch;
 pub mod config;
 pub mod data_availability_zones;
 pub mod data_caller_identity;
+pub mod data_eks_cluster_auth;
 pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
@@ -24,6 +25,7 @@ pub mod efs_access_point;
 pub mod efs_file_system;
 pub mod efs_mount_target;
 pub mod eip;
+pub mod eks_addon;
 pub mod errors;
 pub mod handle;
 pub mod iam_access_key;
@@ -82,6 +84,7 @@ pub fn provider() -> Provider {
             Arc::new(db_parameter_group::AwsDbParameterGroup::new()),
             Arc::new(db_subnet_group::AwsDbSubnetGroup::new()),
             Arc::new(Ec2(eip::AwsEip::new())),
+            Arc::new(eks_addon::AwsEksAddon::new()),
             Arc::new(iam_access_key::AwsIamAccessKey::new()),
             Arc::new(iam_openid_connect_provider::AwsIamOpenidConnectProvider::new()),
             Arc::new(iam_policy::AwsIamPolicy::new()),
@@ -112,6 +115,7 @@ pub fn provider() -> Provider {
         data_sources: vec![
             Arc::new(Data(data_availability_zones::AvailabilityZones::new())),
             Arc::new(Data(data_caller_identity::CallerIdentity::new())),
+            Arc::new(Data(data_eks_cluster_auth::EksClusterAuth::new())),
             Arc::new(Data(data_iam_policy_document::PolicyDocument::new())),
             Arc::new(Data(data_partition::Partition::new())),
             Arc::new(Data(data_region::RegionData::new())),
