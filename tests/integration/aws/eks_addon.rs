@@ -202,6 +202,37 @@ fn eks_addon_lifecycle_with_recorded_responses() {
     assert_eq!(proxy.count(CREATE).0, 1, "not replaced");
     expect(&["plan", "eks", "--detailed-exitcode"], 0);
 
+    // Import by CLUSTER:ADDON. How conflicts are resolved lives only in state, so the plan
+    // after it sets them there, and its apply calls nothing but DescribeAddon.
+    expect(
+        &["state", "rm", "eks", "--address", "aws_eks_addon.vpc_cni"],
+        0,
+    );
+    let (_, err) = expect(&["import", "aws_eks_addon.vpc_cni", "vpc-cni", "eks"], 1);
+    assert!(err.contains("CLUSTER:ADDON"), "{err}");
+    expect(
+        &[
+            "import",
+            "aws_eks_addon.vpc_cni",
+            "plat-test:vpc-cni",
+            "eks",
+        ],
+        0,
+    );
+    let (out, _) = expect(&["plan", "eks", "--detailed-exitcode"], 2);
+    assert!(out.contains("resolve_conflicts_on_update"), "{out}");
+    assert!(!out.contains("addon_version"), "{out}");
+    let calls = proxy.seen().len();
+    expect(&["apply", "eks", "--auto-approve"], 0);
+    let seen = proxy.seen();
+    assert!(
+        seen[calls..].iter().all(|op| op == DESCRIBE),
+        "only reads: {:?}",
+        &seen[calls..]
+    );
+    expect(&["plan", "eks", "--detailed-exitcode"], 0);
+    let seen = proxy.seen();
+
     // Destroy: DeleteAddon, then DescribeAddon until EKS no longer knows the add-on.
     let before = seen.len();
     proxy.clear();
@@ -355,4 +386,39 @@ output "cluster" {
     ] {
         assert!(url.contains(part), "{part} in {url}");
     }
+}
+
+#[test]
+fn eks_addon_degraded_after_create_is_saved_tainted_with_recorded_responses() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.port);
+    let endpoint = proxy.endpoint();
+    let root = scratch("aws-eks-addon-degraded");
+    std::fs::create_dir_all(root.join("eks")).expect("mkdir");
+    std::fs::write(
+        root.join("eks/main.hcl"),
+        stack("v1.18.0-eksbuild.1", "null"),
+    )
+    .expect("write");
+    respond(&proxy, CREATE, addon("CREATING", "v1.18.0-eksbuild.1"), 1);
+    let degraded = addon("DEGRADED", "v1.18.0-eksbuild.1").replace(
+        r#""issues":[]"#,
+        r#""issues":[{"code":"InsufficientNumberOfReplicas","message":"The add-on is unhealthy because it doesn't have the desired number of replicas.","resourceIds":["kube-system/aws-node"]}]"#,
+    );
+    assert!(degraded.contains("InsufficientNumberOfReplicas"));
+    respond(&proxy, DESCRIBE, degraded, 100_000);
+    let (code, out, err) = run(&endpoint, &root, &["apply", "eks", "--auto-approve"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let text = format!("{out}{err}");
+    assert!(
+        text.contains("DEGRADED")
+            && text.contains("InsufficientNumberOfReplicas")
+            && text.contains("kube-system/aws-node")
+            && text.contains("tainted"),
+        "{text}"
+    );
+    // State holds it, tainted: the next plan replaces it.
+    let (code, out, err) = run(&endpoint, &root, &["plan", "eks"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 to add, 0 to change, 1 to destroy"), "{out}");
 }
