@@ -5,7 +5,9 @@
 //! AWS response through the fault proxy, and the tests check what plat sent: the create's body
 //! and its polling through `CREATING`, a reformatted configuration that plans nothing, a version
 //! change made in place (UpdateAddon, then DescribeUpdate polled through `InProgress`), and a
-//! destroy that waits until DescribeAddon says ResourceNotFoundException.
+//! destroy that waits until DescribeAddon says ResourceNotFoundException; import by
+//! `CLUSTER:ADDON`; an add-on someone else made is a conflict naming the import command; a create
+//! whose answer was lost is adopted, not repeated; a `DEGRADED` add-on is saved tainted.
 //!
 //! The cluster token is made locally; the test checks that it never reaches plat's output
 //! unless its output is named.
@@ -24,6 +26,9 @@ const UPDATE_ID: &str = "b7a4c2de-5f1e-4c39-9a0e-3f61d2a8e901";
 const ROLE: &str = "arn:aws:iam::123456789012:role/vpc-cni";
 /// The configuration as `jsonencode` writes it, and as EKS gives it back.
 const CONFIG: &str = r#"{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_IP_TARGET":"5"}}"#;
+/// The same configuration in the stack.
+const ENCODED: &str =
+    r#"jsonencode({ env = { WARM_IP_TARGET = "5", ENABLE_PREFIX_DELEGATION = "true" } })"#;
 
 fn stack(version: &str, configuration: &str) -> String {
     format!(
@@ -112,14 +117,12 @@ fn eks_addon_lifecycle_with_recorded_responses() {
     };
     let v1 = "v1.18.0-eksbuild.1";
     let v2 = "v1.19.0-eksbuild.1";
-    let encoded =
-        "jsonencode({ env = { WARM_IP_TARGET = \"5\", ENABLE_PREFIX_DELEGATION = \"true\" } })";
 
     // Create: EKS answers CREATING, and says so twice more before ACTIVE.
     respond(&proxy, CREATE, addon("CREATING", v1), 1);
     respond(&proxy, DESCRIBE, addon("CREATING", v1), 2);
     respond(&proxy, DESCRIBE, addon("ACTIVE", v1), 100_000);
-    write(stack(v1, encoded));
+    write(stack(v1, ENCODED));
     let (out, _) = expect(&["apply", "eks", "--auto-approve"], 0);
     assert!(
         out.contains("aws_eks_addon.vpc_cni: Creation complete"),
@@ -164,7 +167,7 @@ fn eks_addon_lifecycle_with_recorded_responses() {
     expect(&["plan", "eks", "--detailed-exitcode"], 0);
 
     // A new version is an update in place: UpdateAddon, then DescribeUpdate until Successful.
-    write(stack(v2, encoded));
+    write(stack(v2, ENCODED));
     let before = proxy.count(DESCRIBE).0;
     let (out, _) = expect(&["plan", "eks", "--detailed-exitcode"], 2);
     assert!(out.contains("0 to add, 1 to change, 0 to destroy"), "{out}");
@@ -421,4 +424,37 @@ fn eks_addon_degraded_after_create_is_saved_tainted_with_recorded_responses() {
     let (code, out, err) = run(&endpoint, &root, &["plan", "eks"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 to add, 0 to change, 1 to destroy"), "{out}");
+}
+
+#[test]
+fn eks_addon_create_answer_lost_is_adopted_with_recorded_responses() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.port);
+    let endpoint = proxy.endpoint();
+    let root = scratch("aws-eks-addon-lost");
+    std::fs::create_dir_all(root.join("eks")).expect("mkdir");
+    std::fs::write(
+        root.join("eks/main.hcl"),
+        stack("v1.18.0-eksbuild.1", ENCODED),
+    )
+    .expect("write");
+    // The create's connection drops before any answer; the add-on is there afterwards, with
+    // this instance's ownership tag, as if EKS had acted.
+    proxy.inject(CREATE, Fault::ResetBefore, 1);
+    respond(
+        &proxy,
+        DESCRIBE,
+        addon("ACTIVE", "v1.18.0-eksbuild.1"),
+        100_000,
+    );
+    let (code, out, err) = run(&endpoint, &root, &["apply", "eks", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        proxy.count(CREATE).0,
+        1,
+        "found by its names and tags, not created again: {:?}",
+        proxy.seen()
+    );
+    let (code, out, err) = run(&endpoint, &root, &["plan", "eks", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
