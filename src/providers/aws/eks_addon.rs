@@ -43,6 +43,13 @@ const DELETE_WAIT: Duration = Duration::from_secs(40 * 60);
 const ON_CREATE: [&str; 2] = ["NONE", "OVERWRITE"];
 const ON_UPDATE: [&str; 3] = ["NONE", "OVERWRITE", "PRESERVE"];
 
+/// Arguments that say how calls are made: EKS does not return them, state keeps them.
+const STATE_ONLY: [&str; 3] = [
+    "resolve_conflicts_on_create",
+    "resolve_conflicts_on_update",
+    "preserve",
+];
+
 /// A call override with the EKS SDK's automatic retries off, for creates (see
 /// [`retry::create_once`]).
 fn no_sdk_retries() -> aws_sdk_eks::config::Builder {
@@ -552,12 +559,15 @@ impl ResourceType for AwsEksAddon {
                                 address.unwrap_or("ADDRESS")
                             )))
                         }
-                        Err(e) => Err(classify(
-                            aws,
-                            e,
-                            "eks:CreateAddon",
-                            address.unwrap_or(&id),
-                        )),
+                        Err(e) => match classify(aws, e, "eks:CreateAddon", address.unwrap_or(&id))
+                        {
+                            // The add-on cannot be missing before it is made: the cluster is.
+                            ProviderError::NotFound => Err(ProviderError::validation(
+                                "cluster_name",
+                                format!("there is no EKS cluster {cluster} in {}", aws.region),
+                            )),
+                            other => Err(other),
+                        },
                     }
                 },
                 owned,
@@ -693,13 +703,15 @@ impl ResourceType for AwsEksAddon {
                 &ctx,
                 "destroying",
                 || self.describe(aws, &cluster, &addon),
-                |found| match found.as_ref().and_then(|a| a.status()) {
-                    None if found.is_none() => Ok(true),
-                    Some(AddonStatus::DeleteFailed) => Err(ProviderError::other(format!(
-                        "the EKS add-on {addon} of cluster {cluster} could not be deleted: {}",
-                        found.as_ref().map(issues).unwrap_or_default()
-                    ))),
-                    _ => Ok(false),
+                |found| match found {
+                    None => Ok(true),
+                    Some(found) if found.status() == Some(&AddonStatus::DeleteFailed) => {
+                        Err(ProviderError::other(format!(
+                            "the EKS add-on {addon} of cluster {cluster} could not be deleted: {}",
+                            issues(found)
+                        )))
+                    }
+                    Some(_) => Ok(false),
                 },
                 |found| {
                     found
@@ -748,6 +760,13 @@ impl ResourceType for AwsEksAddon {
         // Made once here and recorded with the journal's intent: the create that follows, and
         // any retry of it, sends this token.
         identity["client_request_token"] = uuid::Uuid::new_v4().to_string().into();
+        // What EKS does not return, so that an object adopted after a crash plans no change.
+        let attrs = Attrs::new(&self.schema, planned);
+        for name in STATE_ONLY {
+            if let Some(value) = crate::lang::value::json::to_json(attrs.raw(name).peel()) {
+                identity[name] = value;
+            }
+        }
         Some(identity)
     }
 
@@ -775,7 +794,19 @@ impl ResourceType for AwsEksAddon {
                     .map(|(k, v)| (k.as_str(), v.as_str())),
                 Some(address),
             );
-            Ok(ours.then(|| self.value(aws, &found, &Value::Null)))
+            let stored = complete(
+                &self.schema,
+                &Value::Null,
+                STATE_ONLY.map(|name| {
+                    (
+                        name,
+                        identity
+                            .get(name)
+                            .map_or(Value::Null, crate::lang::value::json::from_json),
+                    )
+                }),
+            );
+            Ok(ours.then(|| self.value(aws, &found, &stored)))
         })
     }
 }

@@ -297,6 +297,22 @@ fn eks_addon_owned_by_someone_else_is_a_conflict_with_recorded_responses() {
         "{err}"
     );
     assert_eq!(proxy.count(CREATE).0, 1, "not retried");
+
+    // A cluster that does not exist is named as such.
+    proxy.inject(
+        CREATE,
+        Fault::Respond {
+            status: 404,
+            body: r#"{"message":"No cluster found for name: plat-test.","__type":"ResourceNotFoundException"}"#.into(),
+        },
+        1,
+    );
+    let (code, out, err) = run(&endpoint, &root, &["apply", "eks", "--auto-approve"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("there is no EKS cluster plat-test in us-east-1"),
+        "{err}"
+    );
 }
 
 #[test]
