@@ -101,10 +101,16 @@ pub async fn wait_for_update(
                     .unwrap_or_default()
                     .iter()
                     .map(|e| {
+                        let resources = e.resource_ids().join(", ");
                         format!(
-                            "{}: {}",
+                            "{}: {}{}",
                             e.error_code().map_or("error", |c| c.as_str()),
-                            e.error_message().unwrap_or("no message")
+                            e.error_message().unwrap_or("no message"),
+                            if resources.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({resources})")
+                            }
                         )
                     })
                     .collect();
@@ -139,6 +145,12 @@ pub fn pending(update: Option<&Update>) -> Option<String> {
         Some(UpdateStatus::Successful) => None,
         _ => update.id().map(str::to_owned),
     }
+}
+
+/// A call override with the EKS SDK's automatic retries off, for creates (see
+/// [`retry::create_once`]).
+pub fn no_sdk_retries() -> aws_sdk_eks::config::Builder {
+    aws_sdk_eks::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
 }
 
 /// The tags EKS reports, as pairs.

@@ -531,12 +531,6 @@ fn bounded(ctx: &OpContext, default: Duration) -> OpContext {
     }
 }
 
-/// A call override with the EKS SDK's automatic retries off, for the create (see
-/// [`retry::create_once`]).
-fn no_sdk_retries() -> aws_sdk_eks::config::Builder {
-    aws_sdk_eks::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
-}
-
 impl ResourceType for AwsEksCluster {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -673,7 +667,7 @@ impl ResourceType for AwsEksCluster {
                         .set_bootstrap_self_managed_addons(attrs.bool("bootstrap_self_managed_addons")?)
                         .set_tags(Some(all.clone().into_iter().collect()))
                         .customize()
-                        .config_override(no_sdk_retries())
+                        .config_override(eks::no_sdk_retries())
                         .send()
                         .await;
                     match sent {

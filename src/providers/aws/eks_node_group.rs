@@ -503,10 +503,6 @@ fn bounded(ctx: &OpContext) -> OpContext {
     }
 }
 
-fn no_sdk_retries() -> aws_sdk_eks::config::Builder {
-    aws_sdk_eks::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
-}
-
 impl ResourceType for AwsEksNodeGroup {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -613,7 +609,7 @@ impl ResourceType for AwsEksNodeGroup {
                         .set_update_config(self.update_config(planned))
                         .set_tags(Some(all.clone().into_iter().collect()))
                         .customize()
-                        .config_override(no_sdk_retries())
+                        .config_override(eks::no_sdk_retries())
                         .send()
                         .await;
                     match sent {

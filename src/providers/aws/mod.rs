@@ -10,6 +10,7 @@ pub mod config;
 pub mod data_availability_zones;
 pub mod data_caller_identity;
 pub mod data_eks_cluster;
+pub mod data_eks_cluster_auth;
 pub mod data_iam_policy_document;
 pub mod data_partition;
 pub mod data_region;
@@ -26,6 +27,7 @@ pub mod efs_file_system;
 pub mod efs_mount_target;
 pub mod eip;
 pub mod eks;
+pub mod eks_addon;
 pub mod eks_cluster;
 pub mod eks_node_group;
 pub mod errors;
@@ -82,6 +84,7 @@ pub fn provider() -> Provider {
             Arc::new(efs_access_point::AwsEfsAccessPoint::new()),
             Arc::new(efs_file_system::AwsEfsFileSystem::new()),
             Arc::new(efs_mount_target::AwsEfsMountTarget::new()),
+            Arc::new(eks_addon::AwsEksAddon::new()),
             Arc::new(eks_cluster::AwsEksCluster::new()),
             Arc::new(eks_node_group::AwsEksNodeGroup::new()),
             Arc::new(db_instance::AwsDbInstance::new()),
@@ -119,6 +122,7 @@ pub fn provider() -> Provider {
             Arc::new(Data(data_availability_zones::AvailabilityZones::new())),
             Arc::new(Data(data_caller_identity::CallerIdentity::new())),
             Arc::new(Data(data_eks_cluster::EksClusterData::new())),
+            Arc::new(Data(data_eks_cluster_auth::EksClusterAuth::new())),
             Arc::new(Data(data_iam_policy_document::PolicyDocument::new())),
             Arc::new(Data(data_partition::Partition::new())),
             Arc::new(Data(data_region::RegionData::new())),

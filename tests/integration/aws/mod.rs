@@ -5,6 +5,7 @@ mod data_network;
 mod ecr;
 mod efs;
 mod eks;
+mod eks_addon;
 mod fault_proxy;
 mod faults;
 mod iam;
