@@ -329,6 +329,14 @@ pub trait ResourceType: Send + Sync {
         Ok(())
     }
 
+    /// What is lost with an object that holds data (a database's rows, a file system's files)
+    /// when a plan replaces it, as state holds it: the plan shows it as a warning. `None` for
+    /// objects whose replacement loses nothing (the default).
+    fn data_lost_on_replace(&self, current: &Value) -> Option<String> {
+        let _ = current;
+        None
+    }
+
     fn create<'a>(
         &'a self,
         ctx: &'a OpContext,

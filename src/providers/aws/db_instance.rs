@@ -509,6 +509,20 @@ impl ResourceType for AwsDbInstance {
         Ok(complete(&self.schema, &planned, [("tags_all", tags_all)]))
     }
 
+    fn data_lost_on_replace(&self, current: &Value) -> Option<String> {
+        let attrs = Attrs::new(&self.schema, current);
+        let snapshot = known_string(&attrs, "final_snapshot_identifier").filter(|s| !s.is_empty());
+        let skip = known_bool(&attrs, "skip_final_snapshot").unwrap_or(false);
+        match (skip, snapshot) {
+            (true, _) => Some("the database's data is deleted with it (skip_final_snapshot is set, so no snapshot is kept)".into()),
+            (false, Some(snapshot)) => Some(format!(
+                "the database's data is not copied over (a final snapshot {snapshot} is taken; restore from it to keep the data)"
+            )),
+            // The destroy check refuses this one.
+            (false, None) => None,
+        }
+    }
+
     fn check_destroy(&self, current: &Value) -> Result<(), ProviderError> {
         let attrs = Attrs::new(&self.schema, current);
         if known_bool(&attrs, "deletion_protection") == Some(true) {

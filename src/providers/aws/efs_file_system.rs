@@ -523,6 +523,10 @@ impl ResourceType for AwsEfsFileSystem {
         Ok(complete(&self.schema, &planned, [("tags_all", tags_all)]))
     }
 
+    fn data_lost_on_replace(&self, _current: &Value) -> Option<String> {
+        Some("the files on the file system are deleted with it".into())
+    }
+
     fn create<'a>(
         &'a self,
         ctx: &'a OpContext,

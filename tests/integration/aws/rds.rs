@@ -377,6 +377,31 @@ fn rds_instance_waits_updates_and_refuses_to_destroy_without_a_snapshot_decision
     );
     assert!(err.contains("allow_major_version_upgrade = true"), "{err}");
 
+    // Another engine replaces the instance; the plan warns that the new one starts empty and
+    // where the old data goes (planned only, after a final snapshot is named).
+    let named = Db {
+        extra: "final_snapshot_identifier = \"plat-test-final\"",
+        ..updated
+    };
+    write(stack(Some(&named)));
+    let (code, out, err) =
+        printed.keep(run(&endpoint, &root, &["apply", "rds", "--auto-approve"]));
+    assert_eq!(code, 0, "{out}{err}");
+    write(stack(Some(&named)).replace("\"postgres\"", "\"mysql\""));
+    let (code, out, err) = printed.keep(run(&endpoint, &root, &["plan", "rds"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("aws_db_instance.main must be replaced"), "{out}");
+    assert!(out.contains("forces replacement"), "{out}");
+    assert!(
+        err.contains("warning") && err.contains("aws_db_instance.main will be replaced, and the new one starts empty"),
+        "{err}"
+    );
+    assert!(err.contains("final snapshot plat-test-final"), "{err}");
+    write(stack(Some(&updated)));
+    let (code, out, err) =
+        printed.keep(run(&endpoint, &root, &["apply", "rds", "--auto-approve"]));
+    assert_eq!(code, 0, "{out}{err}");
+
     // Destroying with skip_final_snapshot = false and no final_snapshot_identifier fails at
     // plan time, naming the instance and the fix: by plat destroy and by removing it.
     write(stack(Some(&Db {
