@@ -10,11 +10,8 @@
 //! so each repository's tags are one ListTagsForResource call; ECR has no batched tag read.
 //!
 //! AWS fills in `encryption_configuration` when it is left out (AES256) and picks the KMS key
-//! when none is named; the engine's diff compares blocks before this type's plan rules can say
-//! that such a block means the same. So the block is not marked force-new; the plan rules keep
-//! a block that means the same, and a real change fails the plan with the way out
-//! (`plat apply --replace`). Planning the replacement needs blocks the engine treats as filled in
-//! by the provider.
+//! when none is named: the block is optional-computed, so what AWS filled in is no change, and a
+//! different encryption type or key replaces the repository.
 
 use std::collections::BTreeMap;
 
@@ -157,11 +154,12 @@ impl AwsEcrRepository {
                         nesting: Nesting::List,
                         min_items: 0,
                         max_items: Some(1),
-                        optional_computed: false,
+                        optional_computed: true,
                         attributes: vec![
                             AttributeSchema::optional("encryption_type", Type::String)
-                                .default("AES256"),
-                            AttributeSchema::optional_computed("kms_key", Type::String),
+                                .default("AES256")
+                                .force_new(),
+                            AttributeSchema::optional_computed("kms_key", Type::String).force_new(),
                         ],
                         blocks: Vec::new(),
                     },
@@ -264,15 +262,12 @@ impl AwsEcrRepository {
             .encryption_configuration()
             .map(|c| (c.encryption_type().as_str().to_owned(), c.kms_key()))
             .unwrap_or_else(|| ("AES256".into(), None));
-        let had_encryption_block = !stored.blocks("encryption_configuration").is_empty();
-        let encryption = if kind != "AES256" || had_encryption_block {
-            Value::List(vec![Value::Object(BTreeMap::from([
-                ("encryption_type".to_owned(), Value::string(kind)),
-                ("kms_key".to_owned(), text(key)),
-            ]))])
-        } else {
-            Value::List(Vec::new())
-        };
+        // Always the block AWS reports: it is optional-computed, so a configuration without
+        // it is no change.
+        let encryption = Value::List(vec![Value::Object(BTreeMap::from([
+            ("encryption_type".to_owned(), Value::string(kind)),
+            ("kms_key".to_owned(), text(key)),
+        ]))]);
         let registry = repository.registry_id().unwrap_or_default().to_owned();
         let url = repository
             .repository_uri()
@@ -396,27 +391,20 @@ impl ResourceType for AwsEcrRepository {
         let planned = match prior {
             Some(prior) => {
                 let mut kept = Vec::new();
-                // Encryption: the same meaning written differently (no block against the
-                // AES256 default, a key AWS chose) is no change; any other change replaces the
-                // repository (see the module's documentation).
+                // Encryption: the same meaning written differently (a key AWS chose) is no
+                // change; a real change is a replacement the engine planned from the
+                // force-new attributes.
                 let (before_kind, before_key) = encryption_of(&self.schema, prior);
                 let same_key = match encryption_of(&self.schema, &proposed).1 {
                     None => true,
                     key => key == before_key,
                 };
-                if !encryption_known(&self.schema, &proposed) {
-                    // Known after apply: checked by the apply's own plan.
-                } else if before_kind == kind && same_key {
+                if encryption_known(&self.schema, &proposed) && before_kind == kind && same_key {
                     kept.push((
                         "encryption_configuration",
                         Attrs::new(&self.schema, prior)
                             .raw("encryption_configuration")
                             .clone(),
-                    ));
-                } else {
-                    return Err(ProviderError::validation(
-                        "encryption_configuration",
-                        "cannot change in place: the repository must be replaced (plat apply --replace with this address; that deletes its images)",
                     ));
                 }
                 if let (Ok(before), Ok(after)) = (
@@ -760,18 +748,5 @@ mod tests {
             attr(&planned, "image_scanning_configuration").known_eq(&scan(false)),
             Some(true)
         );
-
-        // KMS instead of AES256 cannot change in place.
-        if let Value::Object(entries) = &mut proposed {
-            entries.insert(
-                "encryption_configuration".into(),
-                Value::List(vec![Value::Object(BTreeMap::from([
-                    ("encryption_type".to_owned(), Value::string("KMS")),
-                    ("kms_key".to_owned(), Value::Unknown(Type::String)),
-                ]))]),
-            );
-        }
-        let err = r.plan(Some(&prior), proposed).unwrap_err().to_string();
-        assert!(err.contains("--replace"), "{err}");
     }
 }

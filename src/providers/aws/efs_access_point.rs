@@ -7,12 +7,9 @@
 //! returns the access point it made instead of a second one. Every create also carries the
 //! ownership tags, by which a create lost in a crash is found (`find`).
 //!
-//! AWS fills in parts of these blocks that the configuration may leave out (the root path
-//! `/`), and the engine's diff compares blocks before this type's plan rules can say that a
-//! block written differently means the same. So the blocks are not marked force-new; instead the
-//! plan rules keep a block that means the same, and a real change fails the plan with the way
-//! out (`plat apply --replace`). Planning the replacement needs blocks the engine treats as
-//! filled in by the provider.
+//! AWS fills in parts of these blocks that the configuration may leave out (the root directory
+//! `/` and its path): `root_directory` is an optional-computed block, so what AWS filled in is
+//! no change, and a block written differently with the same meaning is kept by the plan rules.
 //!
 //! Refresh is batched per file system: one DescribeAccessPoints (per page) lists the access
 //! points of a file system with their tags.
@@ -55,9 +52,9 @@ impl AwsEfsAccessPoint {
             max_items: Some(1),
             optional_computed: false,
             attributes: vec![
-                AttributeSchema::required("owner_uid", Type::Number),
-                AttributeSchema::required("owner_gid", Type::Number),
-                AttributeSchema::required("permissions", Type::String),
+                AttributeSchema::required("owner_uid", Type::Number).force_new(),
+                AttributeSchema::required("owner_gid", Type::Number).force_new(),
+                AttributeSchema::required("permissions", Type::String).force_new(),
             ],
             blocks: Vec::new(),
         };
@@ -74,12 +71,13 @@ impl AwsEfsAccessPoint {
                         max_items: Some(1),
                         optional_computed: false,
                         attributes: vec![
-                            AttributeSchema::required("uid", Type::Number),
-                            AttributeSchema::required("gid", Type::Number),
+                            AttributeSchema::required("uid", Type::Number).force_new(),
+                            AttributeSchema::required("gid", Type::Number).force_new(),
                             AttributeSchema::optional(
                                 "secondary_gids",
                                 Type::Set(Box::new(Type::Number)),
-                            ),
+                            )
+                            .force_new(),
                         ],
                         blocks: Vec::new(),
                     },
@@ -88,8 +86,10 @@ impl AwsEfsAccessPoint {
                         nesting: Nesting::List,
                         min_items: 0,
                         max_items: Some(1),
-                        optional_computed: false,
-                        attributes: vec![AttributeSchema::optional_computed("path", Type::String)],
+                        optional_computed: true,
+                        attributes: vec![
+                            AttributeSchema::optional_computed("path", Type::String).force_new()
+                        ],
                         blocks: vec![creation_info],
                     },
                 ],
@@ -365,13 +365,10 @@ impl ResourceType for AwsEfsAccessPoint {
                         // Not known while planning: the apply's own plan checks it.
                         continue;
                     };
+                    // The same meaning written differently is no change; a real change is a
+                    // replacement, which the engine planned from the force-new attributes.
                     if meaning(name, before.get(name)) == Some(wanted) {
                         kept.push((name, before.raw(name).clone()));
-                    } else {
-                        return Err(ProviderError::validation(
-                            name,
-                            "cannot change in place: the access point must be replaced (plat apply --replace with this address)",
-                        ));
                     }
                 }
                 complete(

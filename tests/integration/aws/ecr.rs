@@ -1,6 +1,6 @@
 //! `aws_ecr_repository` and `aws_ecr_lifecycle_policy` against moto: create, a no-op plan, a
 //! policy rewritten with the same meaning planning no change, mutability and scan-on-push
-//! changed in place, an encryption change refused at plan time, import of both, and destroy
+//! changed in place, an encryption change planned as a replacement, import of both, and destroy
 //! refused while the repository holds an image unless `force_delete` is set.
 
 use super::{block_on, run, Moto};
@@ -162,8 +162,7 @@ fn ecr_repository_and_lifecycle_policy_against_moto() {
     );
     expect(&["plan", "ecr", "--detailed-exitcode"], 0);
 
-    // Encryption replaces the repository; plat's engine cannot plan that for a block yet, so the
-    // plan says how (and nothing changes).
+    // Another encryption type replaces the repository (planned only).
     write(stack(
         "IMMUTABLE",
         true,
@@ -171,10 +170,11 @@ fn ecr_repository_and_lifecycle_policy_against_moto() {
         POLICY_REWRITTEN,
         "\n  encryption_configuration {\n    encryption_type = \"KMS\"\n  }\n",
     ));
-    let (_, err) = expect(&["plan", "ecr"], 1);
+    let (out, _) = expect(&["plan", "ecr"], 0);
     assert!(
-        err.contains("aws_ecr_repository.app") && err.contains("--replace"),
-        "{err}"
+        out.contains("aws_ecr_repository.app must be replaced")
+            && out.contains("forces replacement"),
+        "{out}"
     );
     // Writing out the default (AES256) is no change.
     write(stack(

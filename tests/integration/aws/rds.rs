@@ -384,22 +384,24 @@ fn rds_instance_waits_updates_and_refuses_to_destroy_without_a_snapshot_decision
         ..updated
     };
     write(stack(Some(&named)));
-    let (code, out, err) =
-        printed.keep(run(&endpoint, &root, &["apply", "rds", "--auto-approve"]));
+    let (code, out, err) = printed.keep(run(&endpoint, &root, &["apply", "rds", "--auto-approve"]));
     assert_eq!(code, 0, "{out}{err}");
     write(stack(Some(&named)).replace("\"postgres\"", "\"mysql\""));
     let (code, out, err) = printed.keep(run(&endpoint, &root, &["plan", "rds"]));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("aws_db_instance.main must be replaced"), "{out}");
+    assert!(
+        out.contains("aws_db_instance.main must be replaced"),
+        "{out}"
+    );
     assert!(out.contains("forces replacement"), "{out}");
     assert!(
-        err.contains("warning") && err.contains("aws_db_instance.main will be replaced, and the new one starts empty"),
+        err.contains("warning")
+            && err.contains("aws_db_instance.main will be replaced, and the new one starts empty"),
         "{err}"
     );
     assert!(err.contains("final snapshot plat-test-final"), "{err}");
     write(stack(Some(&updated)));
-    let (code, out, err) =
-        printed.keep(run(&endpoint, &root, &["apply", "rds", "--auto-approve"]));
+    let (code, out, err) = printed.keep(run(&endpoint, &root, &["apply", "rds", "--auto-approve"]));
     assert_eq!(code, 0, "{out}{err}");
 
     // Destroying with skip_final_snapshot = false and no final_snapshot_identifier fails at
