@@ -3,7 +3,7 @@
 //! scaling, labels and taints change in place; a desired size moved by an autoscaler is no
 //! drift; logging and endpoint access change in place; a subnet change plans a replacement; a
 //! skipped minor version or a downgrade is refused at plan time; destroy deletes the node group
-//! before the cluster and leaves nothing.
+//! before the cluster, waits through a faked `DELETING` for each, and leaves nothing.
 //!
 //! moto 5.2.5 has no UpdateClusterVersion or DescribeUpdate (HTML 404), so the version upgrade
 //! is tested with recorded AWS responses: what plat sends, that it follows the update until
@@ -455,8 +455,42 @@ fn eks_cluster_and_node_group_lifecycle_against_moto() {
     assert!(out.contains("forces replacement"), "{out}");
     write(stack(&fourth));
 
-    // Destroy: the node group goes first, then the cluster; nothing is left.
+    // Destroy: the node group goes first, then the cluster; nothing is left. moto deletes at
+    // once, so each is answered as DELETING once after its delete call, and plat waits on.
+    proxy.inject_after(
+        "DELETE /clusters/plat-test/node-groups/workers",
+        "GET /clusters/plat-test/node-groups/workers",
+        Fault::Respond {
+            status: 200,
+            body: r#"{"nodegroup":{"nodegroupName":"workers","clusterName":"plat-test","status":"DELETING"}}"#.into(),
+        },
+        1,
+    );
+    proxy.inject_after(
+        "DELETE /clusters/plat-test",
+        "GET /clusters/plat-test",
+        Fault::Respond {
+            status: 200,
+            body: r#"{"cluster":{"name":"plat-test","status":"DELETING"}}"#.into(),
+        },
+        1,
+    );
+    let polled = |op: &str| proxy.seen().iter().filter(|o| o.as_str() == op).count();
+    let (groups_before, clusters_before) = (
+        polled("GET /clusters/plat-test/node-groups/workers"),
+        polled("GET /clusters/plat-test"),
+    );
     let (out, _) = expect(&["destroy", "eks", "--auto-approve"], 0);
+    assert!(
+        polled("GET /clusters/plat-test/node-groups/workers") >= groups_before + 3,
+        "refresh, DELETING, then gone: {:?}",
+        proxy.seen()
+    );
+    assert!(
+        polled("GET /clusters/plat-test") >= clusters_before + 3,
+        "{:?}",
+        proxy.seen()
+    );
     let group_done = out
         .find("aws_eks_node_group.workers: Destruction complete")
         .expect("the node group is destroyed");
