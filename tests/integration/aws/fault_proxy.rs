@@ -51,6 +51,9 @@ struct Shared {
     rules: Vec<Rule>,
     /// Operations seen, in order, with whether they were forwarded to moto.
     seen: Vec<(String, bool)>,
+    /// `(n, fault)`: every n-th request (of any operation) without a rule of its own gets the
+    /// fault, for steady background noise (throttling, 5xx) at a known rate.
+    every: Vec<(usize, Fault)>,
     /// The request bodies, in order, with their operation.
     bodies: Vec<(String, String)>,
 }
@@ -101,8 +104,16 @@ impl FaultProxy {
         });
     }
 
+    /// Every `n`-th request from now on, of any operation, gets `fault` (unless a rule of
+    /// [`inject`](FaultProxy::inject) applies to it): `every(10, Fault::Throttle)` throttles 10%.
+    pub fn every(&self, n: usize, fault: Fault) {
+        self.shared.lock().expect("rules").every.push((n, fault));
+    }
+
     pub fn clear(&self) {
-        self.shared.lock().expect("rules").rules.clear();
+        let mut shared = self.shared.lock().expect("rules");
+        shared.rules.clear();
+        shared.every.clear();
     }
 
     /// Every operation seen so far, in order (for messages).
@@ -313,7 +324,9 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
     let op = operation(&request);
     let fault = {
         let mut shared = shared.lock().expect("rules");
-        let Shared { rules, seen, .. } = &mut *shared;
+        let Shared {
+            rules, seen, every, ..
+        } = &mut *shared;
         let fault = rules
             .iter_mut()
             .find(|r| {
@@ -326,6 +339,13 @@ fn serve(stream: TcpStream, upstream: u16, shared: &Mutex<Shared>) {
             .map(|r| {
                 r.remaining -= 1;
                 r.fault.clone()
+            })
+            .or_else(|| {
+                let number = seen.len() + 1;
+                every
+                    .iter()
+                    .find(|(n, _)| number % n == 0)
+                    .map(|(_, fault)| fault.clone())
             });
         let forwarded = !matches!(
             fault,

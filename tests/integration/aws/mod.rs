@@ -11,6 +11,7 @@ mod faults;
 mod iam;
 mod iam_more;
 mod iam_policy;
+mod mlops;
 mod moto;
 mod nat;
 mod network;

@@ -36,6 +36,16 @@ pub fn free_port() -> u16 {
 
 impl Moto {
     pub fn start() -> Moto {
+        Moto::launch(false)
+    }
+
+    /// moto with AWS's managed IAM policies (AmazonEKSClusterPolicy, ...), which every real
+    /// account has; loading them makes the first IAM call a few seconds slower.
+    pub fn with_managed_policies() -> Moto {
+        Moto::launch(true)
+    }
+
+    fn launch(managed_policies: bool) -> Moto {
         let server = server_path();
         assert!(
             server.exists(),
@@ -46,7 +56,10 @@ impl Moto {
         let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.log"));
         let child = Command::new(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+            .env(
+                "MOTO_IAM_LOAD_MANAGED_POLICIES",
+                if managed_policies { "true" } else { "false" },
+            )
             .stdout(Stdio::null())
             .stderr(
                 std::fs::File::create(&log)
