@@ -793,17 +793,14 @@ impl<'a> Walk<'a> {
                 resource,
                 &mut self.diagnostics,
             );
-            let value = if key == InstanceKey::Unknown {
-                evaluated.value
-            } else {
-                self.hook.planned(
-                    instance,
-                    resource,
-                    &key,
-                    evaluated.value,
-                    &mut self.diagnostics,
-                )
-            };
+            // An unknown key (count or for_each not known yet) too: planning refuses it.
+            let value = self.hook.planned(
+                instance,
+                resource,
+                &key,
+                evaluated.value,
+                &mut self.diagnostics,
+            );
             values.push(value);
         }
         let whole = expansion.collect(values);

@@ -309,13 +309,18 @@ fn refresh(
                 match result {
                     Ok(Some(value)) => {
                         // State keeps JSON shapes; compare in the schema's (a set is a set).
-                        let stored = match registry().resource(address.mode, &address.type_name) {
+                        // What only the provider sets (a file system's count of mount targets,
+                        // an address's association) is news, not drift: it is kept, not shown.
+                        let changed = match registry().resource(address.mode, &address.type_name) {
                             Some(schema) => {
-                                crate::plan::planner::conform(instance.value.clone(), schema)
+                                let stored =
+                                    crate::plan::planner::conform(instance.value.clone(), schema);
+                                settable(schema, &value).known_eq(&settable(schema, &stored))
+                                    != Some(true)
                             }
-                            None => instance.value.clone(),
+                            None => value.known_eq(&instance.value) != Some(true),
                         };
-                        if value.known_eq(&stored) != Some(true) {
+                        if changed {
                             drift.push(Drift {
                                 address: address.clone(),
                                 before: instance.value.clone(),
@@ -342,6 +347,23 @@ fn refresh(
         drift.sort_by(|a: &Drift, b: &Drift| a.address.cmp(&b.address));
         Ok((refreshed, drift))
     })
+}
+
+/// A value without its computed-only attributes: what a configuration can set.
+fn settable(
+    schema: &crate::providers::schema::ResourceSchema,
+    value: &crate::lang::value::Value,
+) -> crate::lang::value::Value {
+    match value.peel().as_entries() {
+        Some(entries) => crate::lang::value::Value::Object(
+            entries
+                .iter()
+                .filter(|(name, _)| schema.attribute(name).is_none_or(|a| a.settable()))
+                .map(|(name, v)| (name.clone(), v.clone()))
+                .collect(),
+        ),
+        None => value.clone(),
+    }
 }
 
 /// An object that changed outside plat since the last apply, found by refresh.

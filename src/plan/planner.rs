@@ -192,7 +192,7 @@ impl<'p> Planner<'p> {
                 .as_entries()
                 .and_then(|e| e.get(a.name))
                 .is_none_or(Value::is_fully_known)
-        });
+        }) && blocks_known(&schema.blocks, &configured);
         let waits_for = if self.applying {
             Vec::new()
         } else {
@@ -436,6 +436,21 @@ impl InstanceHook for Planner<'_> {
             name: resource.name.clone(),
             key: key.clone(),
         };
+        if *key == InstanceKey::Unknown {
+            let what = if resource.count.is_some() { "count" } else { "for_each" };
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_KEY,
+                    format!(
+                        "{}: its {what} is not known until apply, so plat cannot tell how many instances to plan",
+                        address.resource_address()
+                    ),
+                )
+                .at(resource.span.clone())
+                .help("base count and for_each on values known at plan time (variables, locals, data sources), not on attributes of resources not yet created; or plan with --target for what it depends on first"),
+            );
+            return configured;
+        }
         if instance.iter().any(|(_, k)| *k == InstanceKey::Unknown) {
             diagnostics.push(
                 Diagnostic::error(
@@ -544,6 +559,37 @@ fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
 
 /// A data source's value with each optional-computed argument its block does not set replaced
 /// by `fill(attribute)`.
+/// Whether the arguments set in nested blocks are known (an IAM policy document's statements
+/// with an ARN not known yet are read at apply). Provider-filled attributes inside blocks are
+/// unknown when unset, so only required and optional ones count.
+fn blocks_known(blocks: &[crate::providers::schema::BlockSchema], value: &Value) -> bool {
+    use crate::providers::schema::Presence;
+    let entries = value.peel().as_entries();
+    blocks.iter().all(|block| {
+        let items: Vec<&Value> = match entries.and_then(|e| e.get(block.name)).map(Value::peel) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Unknown(_)) => return false,
+            Some(Value::List(items) | Value::Tuple(items) | Value::Set(items)) => {
+                items.iter().collect()
+            }
+            Some(other) => vec![other],
+        };
+        items.into_iter().all(|item| {
+            let fields = item.peel().as_entries();
+            block
+                .attributes
+                .iter()
+                .filter(|a| matches!(a.presence, Presence::Required | Presence::Optional))
+                .all(|a| {
+                    fields
+                        .and_then(|f| f.get(a.name))
+                        .is_none_or(Value::is_fully_known)
+                })
+                && blocks_known(&block.blocks, item)
+        })
+    })
+}
+
 fn fill_unset_arguments(
     schema: &ResourceSchema,
     resource: &Resource,

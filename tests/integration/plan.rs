@@ -163,13 +163,39 @@ fn plan_fails_at_once_when_the_state_is_locked() {
 fn plan_of_a_provider_not_built_in_says_so() {
     let fixture = Fixture::new(
         "plan-aws",
-        "resource \"helm_release\" \"r\" {\n  name = \"x\"\n}\n\nresource \"aws_eks_cluster\" \"c\" {\n  name = \"x\"\n}\n",
+        "resource \"helm_release\" \"r\" {\n  name = \"x\"\n}\n\nresource \"aws_launch_template\" \"c\" {\n  name = \"x\"\n}\n",
     );
     let (code, _, err) = fixture.plan(&[]);
     assert_eq!(code, 1);
     assert!(err.contains("provider \"helm\" is not built in"), "{err}");
     assert!(
-        err.contains("aws_eks_cluster.c: plat cannot plan aws_eks_cluster yet: provider \"aws\" does not have this type yet"),
+        err.contains("aws_launch_template.c: plat cannot plan aws_launch_template yet: provider \"aws\" does not have this type yet"),
         "{err}"
     );
+}
+
+#[test]
+fn a_count_or_for_each_not_known_until_apply_fails_the_plan() {
+    // (case, the counted resource, what the error names)
+    let cases = [
+        (
+            "count",
+            "resource \"plat_data\" \"b\" {\n  count = random_string.a.result == \"\" ? 0 : 1\n  input = 1\n}\n",
+            "plat_data.b: its count is not known until apply",
+        ),
+        (
+            "for_each",
+            "resource \"plat_data\" \"b\" {\n  for_each = toset([random_string.a.result])\n  input    = each.key\n}\n",
+            "plat_data.b: its for_each is not known until apply",
+        ),
+    ];
+    for (case, counted, says) in cases {
+        let fixture = Fixture::new(
+            &format!("plan-unknown-{case}"),
+            &format!("resource \"random_string\" \"a\" {{\n  length = 4\n}}\n\n{counted}"),
+        );
+        let (code, out, err) = fixture.plan(&[]);
+        assert_eq!(code, 1, "{case}: {out}{err}");
+        assert!(err.contains(says), "{case}: {err}");
+    }
 }

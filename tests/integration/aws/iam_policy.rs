@@ -78,3 +78,45 @@ fn iam_policy_versions_and_attachments_against_moto() {
     assert_eq!(code, 0);
     assert!(out.trim().is_empty(), "{out}");
 }
+
+#[test]
+fn a_policy_document_with_a_statement_not_known_yet_is_read_at_apply() {
+    let moto = Moto::start();
+    let endpoint = moto.endpoint();
+    let root = scratch("aws-iam-deferred-document");
+    std::fs::create_dir_all(root.join("doc")).expect("mkdir");
+    // The unknown ARN reaches the statement through a local, not a direct reference.
+    std::fs::write(
+        root.join("doc/main.hcl"),
+        r#"provider "aws" {}
+
+resource "random_string" "suffix" {
+  length  = 6
+  special = false
+  upper   = false
+}
+
+locals {
+  bucket_arn = "arn:aws:s3:::logs-${random_string.suffix.result}"
+}
+
+data "aws_iam_policy_document" "read" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/*"]
+  }
+}
+
+output "policy" {
+  value = data.aws_iam_policy_document.read.json
+}
+"#,
+    )
+    .expect("write");
+    let (code, out, err) = run(&endpoint, &root, &["plan", "doc"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("data.aws_iam_policy_document.read will be read during apply"), "{out}");
+    let (code, out, err) = run(&endpoint, &root, &["apply", "doc", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("arn:aws:s3:::logs-"), "{out}");
+}
