@@ -437,7 +437,11 @@ impl InstanceHook for Planner<'_> {
             key: key.clone(),
         };
         if *key == InstanceKey::Unknown {
-            let what = if resource.count.is_some() { "count" } else { "for_each" };
+            let what = if resource.count.is_some() {
+                "count"
+            } else {
+                "for_each"
+            };
             diagnostics.push(
                 Diagnostic::error(
                     codes::UNKNOWN_KEY,

@@ -108,6 +108,14 @@ impl OpContext {
         self.with_deadline(Instant::now() + timeout)
     }
 
+    /// This context with its own deadline (`timeouts`), or `default` from now when it has none.
+    pub fn or_timeout(&self, default: Duration) -> OpContext {
+        match self.deadline {
+            Some(_) => self.clone(),
+            None => self.clone().with_timeout(default),
+        }
+    }
+
     /// Shares a cancellation flag (one per run, set by the Ctrl-C handler).
     pub fn with_cancellation(mut self, cancelled: Arc<AtomicBool>) -> OpContext {
         self.cancelled = cancelled;

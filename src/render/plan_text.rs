@@ -282,6 +282,7 @@ fn one_line(v: &Value) -> String {
             let inner: Vec<String> = items.iter().map(one_line).collect();
             format!("[{}]", inner.join(", "))
         }
+        Value::Map(entries) | Value::Object(entries) if entries.is_empty() => "{}".into(),
         Value::Map(entries) | Value::Object(entries) => {
             let inner: Vec<String> = entries
                 .iter()

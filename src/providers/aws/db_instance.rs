@@ -315,10 +315,7 @@ impl AwsDbInstance {
         default: Duration,
         settled: bool,
     ) -> Result<(), ProviderError> {
-        let ctx = match ctx.deadline {
-            Some(_) => ctx.clone(),
-            None => ctx.clone().with_timeout(default),
-        };
+        let ctx = ctx.or_timeout(default);
         retry::poll(
             &ctx,
             activity,
@@ -766,10 +763,7 @@ impl ResourceType for AwsDbInstance {
             if any {
                 // An instance busy with another change (backing up, modifying) answers
                 // InvalidDBInstanceState: wait and try again.
-                let busy = match ctx.deadline {
-                    Some(_) => ctx.clone(),
-                    None => ctx.clone().with_timeout(UPDATE_WAIT),
-                };
+                let busy = ctx.or_timeout(UPDATE_WAIT);
                 let id_ref = id.as_str();
                 retry::while_conflict(
                     &busy,
@@ -813,10 +807,7 @@ impl ResourceType for AwsDbInstance {
             let aws = ctx.provider::<Aws>()?;
             let id = identifier_of(&self.schema, current)?;
             let attrs = Attrs::new(&self.schema, current);
-            let ctx = match ctx.deadline {
-                Some(_) => ctx.clone(),
-                None => ctx.clone().with_timeout(DELETE_WAIT),
-            };
+            let ctx = ctx.or_timeout(DELETE_WAIT);
             let skip = known_bool(&attrs, "skip_final_snapshot").unwrap_or(false);
             let snapshot = known_string(&attrs, "final_snapshot_identifier")
                 .filter(|s| !s.is_empty() && !skip);

@@ -359,7 +359,7 @@ impl AwsEfsFileSystem {
         id: &str,
         activity: &str,
     ) -> Result<(), ProviderError> {
-        let ctx = with_default_wait(ctx);
+        let ctx = ctx.or_timeout(DEFAULT_WAIT);
         let ids = [id.to_owned()];
         retry::poll(
             &ctx,
@@ -425,13 +425,6 @@ impl AwsEfsFileSystem {
             .await
             .map_err(|e| classify(aws, e, "elasticfilesystem:PutLifecycleConfiguration", id))?;
         Ok(())
-    }
-}
-
-fn with_default_wait(ctx: &OpContext) -> OpContext {
-    match ctx.deadline {
-        Some(_) => ctx.clone(),
-        None => ctx.clone().with_timeout(DEFAULT_WAIT),
     }
 }
 
@@ -733,7 +726,7 @@ impl ResourceType for AwsEfsFileSystem {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let id = id_of(&self.schema, current)?;
-            let ctx = with_default_wait(ctx);
+            let ctx = ctx.or_timeout(DEFAULT_WAIT);
             // FileSystemInUse while mount targets drain (they are deleted just before).
             retry::delete(
                 &ctx,

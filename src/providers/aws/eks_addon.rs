@@ -50,14 +50,6 @@ const STATE_ONLY: [&str; 3] = [
     "preserve",
 ];
 
-/// The context with its own deadline, or `default` from now.
-fn with_default_wait(ctx: &OpContext, default: Duration) -> OpContext {
-    match ctx.deadline {
-        Some(_) => ctx.clone(),
-        None => ctx.clone().with_timeout(default),
-    }
-}
-
 /// Whether two configuration documents mean the same: equal as JSON values (key order and
 /// whitespace aside), or equal as text when either is not JSON.
 pub(super) fn same_json(a: &str, b: &str) -> bool {
@@ -389,7 +381,7 @@ impl ResourceType for AwsEksAddon {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let ctx = with_default_wait(ctx, CREATE_WAIT);
+            let ctx = ctx.or_timeout(CREATE_WAIT);
             let attrs = Attrs::new(&self.schema, planned);
             let (cluster, addon) = names_of(&self.schema, planned)?;
             let id = format!("{cluster}:{addon}");
@@ -495,7 +487,7 @@ impl ResourceType for AwsEksAddon {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let ctx = with_default_wait(ctx, UPDATE_WAIT);
+            let ctx = ctx.or_timeout(UPDATE_WAIT);
             let (cluster, addon) = names_of(&self.schema, prior)?;
             let before = Attrs::new(&self.schema, prior);
             let after = Attrs::new(&self.schema, planned);
@@ -572,7 +564,7 @@ impl ResourceType for AwsEksAddon {
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let ctx = with_default_wait(ctx, DELETE_WAIT);
+            let ctx = ctx.or_timeout(DELETE_WAIT);
             let (cluster, addon) = names_of(&self.schema, current)?;
             let preserve = Attrs::new(&self.schema, current)
                 .bool("preserve")

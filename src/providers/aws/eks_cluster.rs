@@ -523,14 +523,6 @@ fn name_of(schema: &ResourceSchema, value: &Value) -> Result<String, ProviderErr
         .ok_or_else(|| ProviderError::validation("name", "is not known"))
 }
 
-/// A context bounded by `timeouts`, else by this default.
-fn bounded(ctx: &OpContext, default: Duration) -> OpContext {
-    match ctx.deadline {
-        Some(_) => ctx.clone(),
-        None => ctx.clone().with_timeout(default),
-    }
-}
-
 impl ResourceType for AwsEksCluster {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -702,7 +694,8 @@ impl ResourceType for AwsEksCluster {
             )
             .await?;
             let waited =
-                eks::wait_cluster_active(&bounded(ctx, CREATE_WAIT), aws, &name, "creating").await;
+                eks::wait_cluster_active(&ctx.or_timeout(CREATE_WAIT), aws, &name, "creating")
+                    .await;
             match waited {
                 Ok(cluster) => Ok(self.value(aws, &cluster, planned)),
                 // It exists but is not ready: say what exists, so that state keeps it.
@@ -735,7 +728,7 @@ impl ResourceType for AwsEksCluster {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let ctx = &bounded(ctx, UPDATE_WAIT);
+            let ctx = &ctx.or_timeout(UPDATE_WAIT);
             let name = name_of(&self.schema, prior)?;
             let before = Attrs::new(&self.schema, prior);
             let after = Attrs::new(&self.schema, planned);
@@ -846,7 +839,7 @@ impl ResourceType for AwsEksCluster {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let name = name_of(&self.schema, current)?;
-            let ctx = bounded(ctx, DELETE_WAIT);
+            let ctx = ctx.or_timeout(DELETE_WAIT);
             // ResourceInUseException while node groups and add-ons drain (deleted just before).
             retry::delete(
                 &ctx,

@@ -496,13 +496,6 @@ fn names_of(schema: &ResourceSchema, value: &Value) -> Result<(String, String), 
     Ok((cluster, name))
 }
 
-fn bounded(ctx: &OpContext) -> OpContext {
-    match ctx.deadline {
-        Some(_) => ctx.clone(),
-        None => ctx.clone().with_timeout(WAIT),
-    }
-}
-
 impl ResourceType for AwsEksNodeGroup {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -636,7 +629,7 @@ impl ResourceType for AwsEksNodeGroup {
             .await?;
             let stored = planned;
             match self
-                .wait_active(&bounded(ctx), aws, &cluster, &name, "creating")
+                .wait_active(&ctx.or_timeout(WAIT), aws, &cluster, &name, "creating")
                 .await
             {
                 Ok(group) => Ok(self.value(aws, &group, stored)),
@@ -675,7 +668,7 @@ impl ResourceType for AwsEksNodeGroup {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let ctx = &bounded(ctx);
+            let ctx = &ctx.or_timeout(WAIT);
             let (cluster, name) = names_of(&self.schema, prior)?;
             let before = Attrs::new(&self.schema, prior);
             let after = Attrs::new(&self.schema, planned);
@@ -845,7 +838,7 @@ impl ResourceType for AwsEksNodeGroup {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
             let (cluster, name) = names_of(&self.schema, current)?;
-            let ctx = bounded(ctx);
+            let ctx = ctx.or_timeout(WAIT);
             let what = format!("{cluster}:{name}");
             retry::delete(
                 &ctx,

@@ -70,7 +70,7 @@ where
     A: FnMut() -> AF,
     AF: Future<Output = Result<T, ProviderError>>,
 {
-    let ctx = bounded(ctx);
+    let ctx = ctx.or_timeout(DEFAULT_WAIT);
     let mut tries = 0;
     loop {
         match call().await {
@@ -131,7 +131,7 @@ where
     A: FnMut() -> AF,
     AF: Future<Output = Result<S, ProviderError>>,
 {
-    let ctx = bounded(ctx);
+    let ctx = ctx.or_timeout(DEFAULT_WAIT);
     let mut tries = 0;
     loop {
         let current = status().await?;
@@ -149,14 +149,6 @@ where
                 },
                 other => other,
             })?;
-    }
-}
-
-/// The context with a deadline: its own, or the default wait from now.
-fn bounded(ctx: &OpContext) -> OpContext {
-    match ctx.deadline {
-        Some(_) => ctx.clone(),
-        None => ctx.clone().with_timeout(DEFAULT_WAIT),
     }
 }
 

@@ -115,7 +115,10 @@ output "policy" {
     .expect("write");
     let (code, out, err) = run(&endpoint, &root, &["plan", "doc"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("data.aws_iam_policy_document.read will be read during apply"), "{out}");
+    assert!(
+        out.contains("data.aws_iam_policy_document.read will be read during apply"),
+        "{out}"
+    );
     let (code, out, err) = run(&endpoint, &root, &["apply", "doc", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("arn:aws:s3:::logs-"), "{out}");
