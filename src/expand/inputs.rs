@@ -178,6 +178,24 @@ fn parse_raw(raw: &str, ty: &Type, sensitive: bool) -> Result<Value, String> {
     }
 }
 
+/// A var file's text, read once per run: a command evaluates its inputs more than once, and a
+/// file that can be read only once (`--var-file /dev/stdin`, a pipe) must give the same values
+/// each time.
+fn read_once(path: &PathBuf) -> std::io::Result<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static READ: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let cache = READ.get_or_init(Mutex::default);
+    if let Some(text) = cache.lock().ok().and_then(|c| c.get(path).cloned()) {
+        return Ok(text);
+    }
+    let text = std::fs::read_to_string(path)?;
+    if let Ok(mut cache) = cache.lock() {
+        cache.insert(path.clone(), text.clone());
+    }
+    Ok(text)
+}
+
 fn read_var_file(
     root: &Module,
     path: &PathBuf,
@@ -185,7 +203,7 @@ fn read_var_file(
     values: &mut BTreeMap<String, GivenValue>,
     diagnostics: &mut Diagnostics,
 ) {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_once(path) {
         Ok(t) => t,
         Err(e) => {
             diagnostics.push(

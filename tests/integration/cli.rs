@@ -281,3 +281,40 @@ fn secrets_never_appear_in_errors() {
         "secret leaked:\n{all}"
     );
 }
+
+#[test]
+fn a_var_file_read_from_a_pipe_gives_the_same_values_to_every_step() {
+    use std::io::Write;
+    let root = crate::support::scratch("cli-var-file-pipe");
+    std::fs::write(
+        root.join("main.hcl"),
+        "variable \"x\" {\n  type = string\n\n  validation {\n    condition     = var.x != \"BAD\"\n    error_message = \"x must not be BAD.\"\n  }\n}\n\nresource \"plat_data\" \"a\" {\n  input = var.x\n}\n",
+    )
+    .expect("write");
+    // (given on stdin, exit code, what the output says)
+    let cases = [
+        ("x = \"BAD\"\n", 1, "x must not be BAD."),
+        ("x = \"fine\"\n", 0, "input  = \"fine\""),
+    ];
+    for (given, code, says) in cases {
+        let mut child = crate::support::plat()
+            .current_dir(&root)
+            .args(["plan", ".", "--var-file", "/dev/stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("plat runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(given.as_bytes())
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("plat ends");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{given}: {text}");
+        assert!(text.contains(says), "{given}: {text}");
+    }
+}
