@@ -182,7 +182,7 @@ fn node_group(endpoint: &str) -> aws_sdk_eks::types::Nodegroup {
 const ACTIVE: &str = r#""status": "ACTIVE""#;
 
 #[test]
-fn eks_cluster_and_node_group_lifecycle_against_moto() {
+fn eks_cluster_and_node_group_lifecycle_against_moto_version_upgrade_with_recorded_responses() {
     let moto = Moto::start();
     let proxy = FaultProxy::start(moto.port);
     let endpoint = proxy.endpoint();
