@@ -99,7 +99,12 @@ impl StackArgs {
         AnalysisRequest {
             stack_dir: self.stack_dir.clone(),
             vars: VarSources {
-                files: self.var_files.clone(),
+                files: self
+                    .var_files
+                    .iter()
+                    .cloned()
+                    .map(crate::expand::inputs::VarFile::read)
+                    .collect(),
                 cli: self.vars.clone(),
                 environment: true,
             },

@@ -28,11 +28,29 @@ pub const ENV_PREFIX: &str = "PLAT_VAR_";
 /// Where the user asked values to come from.
 #[derive(Debug, Clone, Default)]
 pub struct VarSources {
-    pub files: Vec<PathBuf>,
+    pub files: Vec<VarFile>,
     /// `name=value` pairs from `--var`, in order.
     pub cli: Vec<String>,
     /// Read `PLAT_VAR_<name>` from the environment.
     pub environment: bool,
+}
+
+/// A `--var-file`: its path and text, read once when the command starts, so that every
+/// evaluation of the command sees the same values (even from a pipe such as `/dev/stdin`).
+#[derive(Debug, Clone)]
+pub struct VarFile {
+    pub path: PathBuf,
+    /// The text, or why it could not be read.
+    pub text: Result<Arc<str>, String>,
+}
+
+impl VarFile {
+    pub fn read(path: PathBuf) -> VarFile {
+        let text = std::fs::read_to_string(&path)
+            .map(Arc::from)
+            .map_err(|e| e.to_string());
+        VarFile { path, text }
+    }
 }
 
 /// Where a variable's value came from, for messages.
@@ -178,33 +196,16 @@ fn parse_raw(raw: &str, ty: &Type, sensitive: bool) -> Result<Value, String> {
     }
 }
 
-/// A var file's text, read once per run: a command evaluates its inputs more than once, and a
-/// file that can be read only once (`--var-file /dev/stdin`, a pipe) must give the same values
-/// each time.
-fn read_once(path: &PathBuf) -> std::io::Result<String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static READ: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
-    let cache = READ.get_or_init(Mutex::default);
-    if let Some(text) = cache.lock().ok().and_then(|c| c.get(path).cloned()) {
-        return Ok(text);
-    }
-    let text = std::fs::read_to_string(path)?;
-    if let Ok(mut cache) = cache.lock() {
-        cache.insert(path.clone(), text.clone());
-    }
-    Ok(text)
-}
-
 fn read_var_file(
     root: &Module,
-    path: &PathBuf,
+    file: &VarFile,
     source_map: &mut SourceMap,
     values: &mut BTreeMap<String, GivenValue>,
     diagnostics: &mut Diagnostics,
 ) {
-    let text = match read_once(path) {
-        Ok(t) => t,
+    let path = &file.path;
+    let text = match &file.text {
+        Ok(t) => t.clone(),
         Err(e) => {
             diagnostics.push(
                 Diagnostic::error(
@@ -216,7 +217,6 @@ fn read_var_file(
             return;
         }
     };
-    let text: Arc<str> = Arc::from(text);
     let file = source_map.add(path, text.clone());
     let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
     let entries: Vec<(String, Span, Value)> = if is_json {

@@ -315,8 +315,7 @@ fn refresh(
                             Some(schema) => {
                                 let stored =
                                     crate::plan::planner::conform(instance.value.clone(), schema);
-                                settable(schema, &value).known_eq(&settable(schema, &stored))
-                                    != Some(true)
+                                settable_differs(schema, &value, &stored)
                             }
                             None => value.known_eq(&instance.value) != Some(true),
                         };
@@ -349,21 +348,24 @@ fn refresh(
     })
 }
 
-/// A value without its computed-only attributes: what a configuration can set.
-fn settable(
+/// Whether two values of an object differ in what a configuration can set (computed-only
+/// attributes left out), compared in place: refresh asks this of every object.
+fn settable_differs(
     schema: &crate::providers::schema::ResourceSchema,
-    value: &crate::lang::value::Value,
-) -> crate::lang::value::Value {
-    match value.peel().as_entries() {
-        Some(entries) => crate::lang::value::Value::Object(
-            entries
-                .iter()
-                .filter(|(name, _)| schema.attribute(name).is_none_or(|a| a.settable()))
-                .map(|(name, v)| (name.clone(), v.clone()))
-                .collect(),
-        ),
-        None => value.clone(),
-    }
+    a: &crate::lang::value::Value,
+    b: &crate::lang::value::Value,
+) -> bool {
+    let (Some(a), Some(b)) = (a.peel().as_entries(), b.peel().as_entries()) else {
+        return a.known_eq(b) != Some(true);
+    };
+    let null = crate::lang::value::Value::Null;
+    a.keys()
+        .chain(b.keys().filter(|k| !a.contains_key(*k)))
+        .filter(|name| schema.attribute(name).is_none_or(|attr| attr.settable()))
+        .any(|name| {
+            let (x, y) = (a.get(name).unwrap_or(&null), b.get(name).unwrap_or(&null));
+            x.known_eq(y) != Some(true)
+        })
 }
 
 /// An object that changed outside plat since the last apply, found by refresh.

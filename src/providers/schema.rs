@@ -113,6 +113,19 @@ pub struct BlockSchema {
     pub blocks: Vec<BlockSchema>,
 }
 
+impl BlockSchema {
+    /// The block's attributes and nested blocks as a schema of their own, to read one block
+    /// with [`Attrs`](crate::providers::resource::Attrs).
+    pub fn as_schema(&self) -> ResourceSchema {
+        ResourceSchema {
+            type_name: self.name,
+            attributes: self.attributes.clone(),
+            blocks: self.blocks.clone(),
+            description: "",
+        }
+    }
+}
+
 /// A resource type or data source.
 #[derive(Debug, Clone)]
 pub struct ResourceSchema {

@@ -119,16 +119,9 @@ fn settings(schema: &ResourceSchema, config: &Value) -> Result<Settings, Provide
         max_retries: attrs.count("max_retries")?,
         ..Settings::default()
     };
-    let view = |block: &BlockSchema, _: &Value| -> ResourceSchema {
-        ResourceSchema {
-            type_name: block.name,
-            attributes: block.attributes.clone(),
-            blocks: Vec::new(),
-            description: "",
-        }
-    };
+
     if let Some((block, value)) = nested("assume_role") {
-        let inner = view(block, value);
+        let inner = block.as_schema();
         let a = Attrs::new(&inner, value);
         out.assume_role = Some((
             a.string("role_arn")?.unwrap_or_default(),
@@ -137,7 +130,7 @@ fn settings(schema: &ResourceSchema, config: &Value) -> Result<Settings, Provide
         ));
     }
     if let Some((block, value)) = nested("assume_role_with_web_identity") {
-        let inner = view(block, value);
+        let inner = block.as_schema();
         let a = Attrs::new(&inner, value);
         out.web_identity = Some((
             a.string("role_arn")?.unwrap_or_default(),
@@ -146,7 +139,7 @@ fn settings(schema: &ResourceSchema, config: &Value) -> Result<Settings, Provide
         ));
     }
     if let Some((block, value)) = nested("endpoints") {
-        let inner = view(block, value);
+        let inner = block.as_schema();
         let a = Attrs::new(&inner, value);
         for service in SERVICES {
             if let Some(url) = a.string(service)? {
@@ -155,7 +148,7 @@ fn settings(schema: &ResourceSchema, config: &Value) -> Result<Settings, Provide
         }
     }
     if let Some((block, value)) = nested("default_tags") {
-        let inner = view(block, value);
+        let inner = block.as_schema();
         out.default_tags = Attrs::new(&inner, value).string_map("tags")?;
     }
     if let Some(region) = &out.region {

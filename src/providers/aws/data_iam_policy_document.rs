@@ -98,16 +98,6 @@ impl Default for PolicyDocument {
     }
 }
 
-/// A schema view of a nested block, to read its attributes with [`Attrs`].
-fn view(block: &BlockSchema) -> ResourceSchema {
-    ResourceSchema {
-        type_name: block.name,
-        attributes: block.attributes.clone(),
-        blocks: block.blocks.clone(),
-        description: "",
-    }
-}
-
 /// One string, or a sorted list of them, as IAM writes them.
 fn one_or_many(mut items: Vec<String>) -> Json {
     items.sort();
@@ -123,7 +113,7 @@ fn principals(block: &BlockSchema, values: &[&Value]) -> Result<Option<Json>, Pr
     if values.is_empty() {
         return Ok(None);
     }
-    let schema = view(block);
+    let schema = block.as_schema();
     let mut by_type: Map<String, Json> = Map::new();
     let mut grouped: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for value in values {
@@ -156,7 +146,7 @@ fn render(schema: &ResourceSchema, config: &Value) -> Result<Json, ProviderError
         document.insert("Id".into(), Json::String(id));
     }
     let statement_block = schema.block("statement").expect("declared");
-    let statement_schema = view(statement_block);
+    let statement_schema = statement_block.as_schema();
     let mut statements = Vec::new();
     for value in attrs.blocks("statement") {
         let s = Attrs::new(&statement_schema, value);
@@ -201,7 +191,7 @@ fn render(schema: &ResourceSchema, config: &Value) -> Result<Json, ProviderError
             .iter()
             .find(|b| b.name == "condition")
             .expect("declared");
-        let condition_schema = view(condition_block);
+        let condition_schema = condition_block.as_schema();
         let mut conditions: Map<String, Json> = Map::new();
         for value in s.blocks("condition") {
             let c = Attrs::new(&condition_schema, value);

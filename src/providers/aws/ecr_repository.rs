@@ -47,15 +47,6 @@ const MUTABILITIES: [&str; 4] = [
 ];
 const ENCRYPTIONS: [&str; 3] = ["AES256", "KMS", "KMS_DSSE"];
 
-fn view(block: &BlockSchema) -> ResourceSchema {
-    ResourceSchema {
-        type_name: block.name,
-        attributes: block.attributes.clone(),
-        blocks: block.blocks.clone(),
-        description: "",
-    }
-}
-
 /// A call override with the ECR SDK's automatic retries off, for the create (see
 /// [`retry::create_once`]).
 fn no_sdk_retries() -> aws_sdk_ecr::config::Builder {
@@ -65,7 +56,9 @@ fn no_sdk_retries() -> aws_sdk_ecr::config::Builder {
 /// The encryption a value asks for: `(type, key)`; no block is AES256; the key is `None` when
 /// AWS chooses it (unset or not known yet).
 fn encryption_of(schema: &ResourceSchema, value: &Value) -> (String, Option<String>) {
-    let block = schema.block("encryption_configuration").map(view);
+    let block = schema
+        .block("encryption_configuration")
+        .map(BlockSchema::as_schema);
     let attrs = Attrs::new(schema, value);
     let Some((block, item)) = block.zip(attrs.blocks("encryption_configuration").first().copied())
     else {
@@ -98,7 +91,10 @@ fn encryption_known(schema: &ResourceSchema, value: &Value) -> bool {
 
 /// `scan_on_push` of a value; no block is false.
 fn scan_of(schema: &ResourceSchema, value: &Value) -> Result<bool, ProviderError> {
-    let Some(block) = schema.block("image_scanning_configuration").map(view) else {
+    let Some(block) = schema
+        .block("image_scanning_configuration")
+        .map(BlockSchema::as_schema)
+    else {
         return Ok(false);
     };
     match Attrs::new(schema, value)

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use aws_sdk_efs::types::{AccessPointDescription, CreationInfo, PosixUser, RootDirectory};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::efs_file_system::{efs_pairs, efs_tags, no_sdk_retries, update_tags, view};
+use super::efs_file_system::{efs_pairs, efs_tags, no_sdk_retries, update_tags};
 use super::errors::classify;
 use super::handle::{carries_address, owned_identity, Aws};
 use super::{retry, tags};
@@ -98,7 +98,7 @@ impl AwsEfsAccessPoint {
     }
 
     fn posix_user(&self, value: &Value) -> Result<Option<PosixUser>, ProviderError> {
-        let block = view(&self.schema.blocks[0]);
+        let block = self.schema.blocks[0].as_schema();
         let Some(item) = Attrs::new(&self.schema, value)
             .blocks("posix_user")
             .first()
@@ -129,8 +129,8 @@ impl AwsEfsAccessPoint {
     }
 
     fn root_directory(&self, value: &Value) -> Result<Option<RootDirectory>, ProviderError> {
-        let block = view(&self.schema.blocks[1]);
-        let info_block = view(&self.schema.blocks[1].blocks[0]);
+        let block = self.schema.blocks[1].as_schema();
+        let info_block = self.schema.blocks[1].blocks[0].as_schema();
         let Some(item) = Attrs::new(&self.schema, value)
             .blocks("root_directory")
             .first()

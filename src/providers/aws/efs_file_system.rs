@@ -102,16 +102,6 @@ pub(super) async fn update_tags(
     .await
 }
 
-/// A block's attributes as a schema of their own, for [`Attrs`].
-pub(super) fn view(block: &BlockSchema) -> ResourceSchema {
-    ResourceSchema {
-        type_name: block.name,
-        attributes: block.attributes.clone(),
-        blocks: block.blocks.clone(),
-        description: "",
-    }
-}
-
 /// A creation token as Terraform makes them: `terraform-` and 26 characters of time and
 /// randomness.
 fn generated_token() -> String {
@@ -388,7 +378,7 @@ impl AwsEfsFileSystem {
         id: &str,
         planned: &Value,
     ) -> Result<(), ProviderError> {
-        let block = view(&self.schema.blocks[0]);
+        let block = self.schema.blocks[0].as_schema();
         let mut policies = Vec::new();
         for item in Attrs::new(&self.schema, planned).blocks("lifecycle_policy") {
             let attrs = Attrs::new(&block, item);

@@ -153,6 +153,17 @@ pub fn no_sdk_retries() -> aws_sdk_eks::config::Builder {
     aws_sdk_eks::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
 }
 
+/// Whether an EKS object's tags name `address` as their owner (see
+/// [`carries_address`](super::handle::carries_address)).
+pub fn owned_by(tags: Option<&HashMap<String, String>>, address: Option<&str>) -> bool {
+    super::handle::carries_address(
+        tags.into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+        address,
+    )
+}
+
 /// The tags EKS reports, as pairs.
 pub fn pairs(tags: Option<&HashMap<String, String>>) -> Vec<(String, String)> {
     tags.into_iter()
@@ -196,7 +207,7 @@ pub async fn update_tags(
 }
 
 /// A Kubernetes version `MAJOR.MINOR` as numbers.
-pub fn minor_version(version: &str) -> Option<(u32, u32)> {
+fn minor_version(version: &str) -> Option<(u32, u32)> {
     let (major, minor) = version.split_once('.')?;
     Some((major.parse().ok()?, minor.parse().ok()?))
 }

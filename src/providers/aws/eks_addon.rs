@@ -21,7 +21,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::eks::{self, UpdateOf};
 use super::errors::{classify, gone_as};
-use super::handle::{carries_address, owned_identity, Aws};
+use super::handle::{owned_identity, Aws};
 use super::{retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -392,15 +392,7 @@ impl ResourceType for AwsEksAddon {
                 Ok(self
                     .describe(aws, &cluster, &addon)
                     .await?
-                    .filter(|a| {
-                        carries_address(
-                            a.tags()
-                                .into_iter()
-                                .flatten()
-                                .map(|(k, v)| (k.as_str(), v.as_str())),
-                            address,
-                        )
-                    })
+                    .filter(|a| eks::owned_by(a.tags(), address))
                     .map(drop))
             };
             retry::create_once(
@@ -672,14 +664,7 @@ impl ResourceType for AwsEksAddon {
             let Some(found) = self.describe(aws, cluster, addon).await? else {
                 return Ok(None);
             };
-            let ours = carries_address(
-                found
-                    .tags()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-                Some(address),
-            );
+            let ours = eks::owned_by(found.tags(), Some(address));
             let stored = complete(
                 &self.schema,
                 &Value::Null,

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use aws_sdk_eks::operation::update_cluster_config::builders::UpdateClusterConfigFluentBuilder;
 use aws_sdk_eks::types::builders::VpcConfigRequestBuilder;
 use aws_sdk_eks::types::{
     AuthenticationMode, Cluster, CreateAccessConfigRequest, IpFamily,
@@ -31,7 +32,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::eks::{self, UpdateOf};
 use super::errors::classify;
-use super::handle::{carries_address, Aws};
+use super::handle::Aws;
 use super::{names, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -177,13 +178,10 @@ impl AwsEksCluster {
     }
 
     fn block(&self, name: &str) -> ResourceSchema {
-        let block = self.schema.block(name).expect("a block of the schema");
-        ResourceSchema {
-            type_name: block.name,
-            attributes: block.attributes.clone(),
-            blocks: Vec::new(),
-            description: "",
-        }
+        self.schema
+            .block(name)
+            .expect("a block of the schema")
+            .as_schema()
     }
 
     /// One block's attribute of a value: `(block, attribute)`, null when the block is absent.
@@ -432,6 +430,25 @@ impl AwsEksCluster {
             .map(drop)
     }
 
+    /// One UpdateClusterConfig (`set` fills in the one kind of change it carries), waited for.
+    async fn update_config(
+        &self,
+        ctx: &OpContext,
+        aws: &Aws,
+        name: &str,
+        what: &str,
+        set: impl Fn(UpdateClusterConfigFluentBuilder) -> UpdateClusterConfigFluentBuilder,
+    ) -> Result<(), ProviderError> {
+        self.update_and_wait(ctx, aws, name, what, || async {
+            let out = set(aws.eks().update_cluster_config().name(name))
+                .send()
+                .await
+                .map_err(|e| classify(aws, e, "eks:UpdateClusterConfig", name))?;
+            Ok(eks::pending(out.update()))
+        })
+        .await
+    }
+
     fn validate(&self, prior: Option<&Value>, proposed: &Value) -> Result<(), ProviderError> {
         let attrs = Attrs::new(&self.schema, proposed);
         if attrs.is_known("enabled_cluster_log_types") {
@@ -471,12 +488,10 @@ impl AwsEksCluster {
             }
         }
         let Some(prior) = prior else {
+            // From a version to itself, only the form can be refused.
             if let Ok(Some(version)) = attrs.string("version") {
-                if eks::minor_version(&version).is_none() {
-                    return Err(ProviderError::validation(
-                        "version",
-                        format!("\"{version}\" is not a Kubernetes version of the form MAJOR.MINOR (like \"1.30\")"),
-                    ));
+                if let Some(refusal) = eks::upgrade_refusal(&version, &version) {
+                    return Err(ProviderError::validation("version", refusal));
                 }
             }
             return Ok(());
@@ -590,12 +605,6 @@ impl ResourceType for AwsEksCluster {
                             .transpose()?,
                     );
             }
-            if !matches!(
-                self.block_value(planned, "vpc_config", "public_access_cidrs"),
-                Value::Set(_) | Value::List(_)
-            ) {
-                vpc_request = vpc_request.set_public_access_cidrs(None);
-            }
             let network = {
                 let cidr =
                     self.block_value(planned, "kubernetes_network_config", "service_ipv4_cidr");
@@ -628,15 +637,7 @@ impl ResourceType for AwsEksCluster {
                 true => None,
                 false => Some(self.logging(planned)?),
             };
-            let ours = |c: &Cluster| {
-                carries_address(
-                    c.tags()
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, v)| (k.as_str(), v.as_str())),
-                    address,
-                )
-            };
+            let ours = |c: &Cluster| eks::owned_by(c.tags(), address);
             let owned = || async {
                 Ok(eks::describe_cluster(aws, &name)
                     .await?
@@ -752,16 +753,8 @@ impl ResourceType for AwsEksCluster {
             }
             if changed("enabled_cluster_log_types") {
                 let logging = self.logging(planned)?;
-                self.update_and_wait(ctx, aws, &name, "logging", || async {
-                    let out = aws
-                        .eks()
-                        .update_cluster_config()
-                        .name(&name)
-                        .logging(logging.clone())
-                        .send()
-                        .await
-                        .map_err(|e| classify(aws, e, "eks:UpdateClusterConfig", &name))?;
-                    Ok(eks::pending(out.update()))
+                self.update_config(ctx, aws, &name, "logging", |call| {
+                    call.logging(logging.clone())
                 })
                 .await?;
             }
@@ -778,16 +771,8 @@ impl ResourceType for AwsEksCluster {
             });
             if access_changed {
                 let request = self.endpoint_access(planned).build();
-                self.update_and_wait(ctx, aws, &name, "endpoint access", || async {
-                    let out = aws
-                        .eks()
-                        .update_cluster_config()
-                        .name(&name)
-                        .resources_vpc_config(request.clone())
-                        .send()
-                        .await
-                        .map_err(|e| classify(aws, e, "eks:UpdateClusterConfig", &name))?;
-                    Ok(eks::pending(out.update()))
+                self.update_config(ctx, aws, &name, "endpoint access", |call| {
+                    call.resources_vpc_config(request.clone())
                 })
                 .await?;
             }
@@ -801,16 +786,8 @@ impl ResourceType for AwsEksCluster {
                 let request = UpdateAccessConfigRequest::builder()
                     .set_authentication_mode(mode.as_str().map(AuthenticationMode::from))
                     .build();
-                self.update_and_wait(ctx, aws, &name, "authentication mode", || async {
-                    let out = aws
-                        .eks()
-                        .update_cluster_config()
-                        .name(&name)
-                        .access_config(request.clone())
-                        .send()
-                        .await
-                        .map_err(|e| classify(aws, e, "eks:UpdateClusterConfig", &name))?;
-                    Ok(eks::pending(out.update()))
+                self.update_config(ctx, aws, &name, "authentication mode", |call| {
+                    call.access_config(request.clone())
                 })
                 .await?;
             }
@@ -908,14 +885,7 @@ impl ResourceType for AwsEksCluster {
             let Some(cluster) = eks::describe_cluster(aws, name).await? else {
                 return Ok(None);
             };
-            let ours = carries_address(
-                cluster
-                    .tags()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-                Some(address),
-            );
+            let ours = eks::owned_by(cluster.tags(), Some(address));
             Ok(ours.then(|| self.value(aws, &cluster, &Value::Null)))
         })
     }

@@ -28,7 +28,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::eks::{self, UpdateOf};
 use super::errors::{classify, gone_as};
-use super::handle::{carries_address, Aws};
+use super::handle::Aws;
 use super::{names, retry, tags};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -46,15 +46,6 @@ const WAIT: Duration = Duration::from_secs(60 * 60);
 
 const CAPACITY_TYPES: [&str; 3] = ["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"];
 const TAINT_EFFECTS: [&str; 3] = ["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"];
-
-fn block_schema(block: &BlockSchema) -> ResourceSchema {
-    ResourceSchema {
-        type_name: block.name,
-        attributes: block.attributes.clone(),
-        blocks: Vec::new(),
-        description: "",
-    }
-}
 
 /// The scaling of a value: `(min, max, desired)`.
 type Scaling = (Option<i32>, Option<i32>, Option<i32>);
@@ -146,7 +137,7 @@ impl AwsEksNodeGroup {
     }
 
     fn scaling(&self, value: &Value) -> Scaling {
-        let block = block_schema(&self.schema.blocks[0]);
+        let block = self.schema.blocks[0].as_schema();
         let attrs = Attrs::new(&self.schema, value);
         let Some(item) = attrs.blocks("scaling_config").first().copied() else {
             return (None, None, None);
@@ -160,7 +151,7 @@ impl AwsEksNodeGroup {
     }
 
     fn taints(&self, value: &Value) -> Vec<(String, Option<String>, String)> {
-        let block = block_schema(&self.schema.blocks[1]);
+        let block = self.schema.blocks[1].as_schema();
         Attrs::new(&self.schema, value)
             .blocks("taint")
             .into_iter()
@@ -176,7 +167,7 @@ impl AwsEksNodeGroup {
     }
 
     fn update_config(&self, value: &Value) -> Option<NodegroupUpdateConfig> {
-        let block = block_schema(&self.schema.blocks[2]);
+        let block = self.schema.blocks[2].as_schema();
         let attrs = Attrs::new(&self.schema, value);
         let item = Attrs::new(&block, attrs.blocks("update_config").first().copied()?);
         let n = |name: &str| match item.get(name) {
@@ -562,15 +553,7 @@ impl ResourceType for AwsEksNodeGroup {
                 .iter()
                 .map(|(k, v, e)| taint(k, v.as_deref(), e))
                 .collect();
-            let ours = |g: &Nodegroup| {
-                carries_address(
-                    g.tags()
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, v)| (k.as_str(), v.as_str())),
-                    address,
-                )
-            };
+            let ours = |g: &Nodegroup| eks::owned_by(g.tags(), address);
             let owned = || async {
                 Ok(self
                     .describe(aws, &cluster, &name)
@@ -694,7 +677,8 @@ impl ResourceType for AwsEksNodeGroup {
                             .await?
                             .and_then(|g| g.scaling_config().and_then(|s| s.desired_size()));
                         live.map(|d| {
-                            d.clamp(min.unwrap_or(d), max.unwrap_or(d).max(min.unwrap_or(0)))
+                            let low = min.unwrap_or(d);
+                            d.clamp(low, max.unwrap_or(d).max(low))
                         })
                     };
                     call = call.scaling_config(
@@ -922,14 +906,7 @@ impl ResourceType for AwsEksNodeGroup {
             let Some(group) = self.describe(aws, cluster, name).await? else {
                 return Ok(None);
             };
-            let ours = carries_address(
-                group
-                    .tags()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-                Some(address),
-            );
+            let ours = eks::owned_by(group.tags(), Some(address));
             let stored = names::stored(&self.schema, identity, "node_group_name_prefix");
             Ok(ours.then(|| self.value(aws, &group, &stored)))
         })

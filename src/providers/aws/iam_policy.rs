@@ -183,14 +183,7 @@ impl ResourceType for AwsIamPolicy {
         proposed: Value,
     ) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
-        if let Ok(Some(document)) = attrs.string("policy") {
-            if policy::canonical(&document).is_none() {
-                return Err(ProviderError::validation(
-                    "policy",
-                    "is not a JSON document (write it with jsonencode or an aws_iam_policy_document)",
-                ));
-            }
-        }
+        policy::check_document(&attrs, "policy")?;
         let tags_all =
             tags::plan_tags_all(tags::defaults(provider), &self.schema, prior, &proposed);
         let planned = match prior {

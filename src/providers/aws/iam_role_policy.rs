@@ -159,14 +159,7 @@ impl ResourceType for AwsIamRolePolicy {
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, ProviderError> {
         let attrs = Attrs::new(&self.schema, &proposed);
-        if let Ok(Some(document)) = attrs.string("policy") {
-            if policy::canonical(&document).is_none() {
-                return Err(ProviderError::validation(
-                    "policy",
-                    "is not a JSON document (write it with jsonencode or an aws_iam_policy_document)",
-                ));
-            }
-        }
+        policy::check_document(&attrs, "policy")?;
         if let Ok(Some(prefix)) = attrs.string("name_prefix") {
             if prefix.len() > MAX_PREFIX {
                 return Err(ProviderError::validation(

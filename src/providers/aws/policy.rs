@@ -35,6 +35,22 @@ fn normalize(value: Json) -> Json {
     }
 }
 
+/// Refuses a policy document attribute that is set and not JSON, at plan time.
+pub fn check_document(
+    attrs: &crate::providers::resource::Attrs,
+    attribute: &str,
+) -> Result<(), crate::providers::resource::ProviderError> {
+    match attrs.string(attribute) {
+        Ok(Some(document)) if canonical(&document).is_none() => {
+            Err(crate::providers::resource::ProviderError::validation(
+                attribute,
+                "is not a JSON document (write it with jsonencode or an aws_iam_policy_document)",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether two documents mean the same.
 pub fn equivalent(a: &str, b: &str) -> bool {
     match (canonical(a), canonical(b)) {

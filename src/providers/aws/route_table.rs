@@ -68,13 +68,7 @@ impl AwsRouteTable {
     }
 
     fn route_schema(&self) -> ResourceSchema {
-        let block = &self.schema.blocks[0];
-        ResourceSchema {
-            type_name: block.name,
-            attributes: block.attributes.clone(),
-            blocks: Vec::new(),
-            description: "",
-        }
+        self.schema.blocks[0].as_schema()
     }
 
     /// The configured or stored routes, by destination.

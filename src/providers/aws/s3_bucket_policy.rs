@@ -43,13 +43,7 @@ impl BucketSetting for BucketPolicy {
     }
 
     fn check(&self, config: &Value) -> Result<(), ProviderError> {
-        match Attrs::new(&self.schema, config).string("policy") {
-            Ok(Some(document)) if policy::canonical(&document).is_none() => Err(ProviderError::validation(
-                "policy",
-                "is not a JSON document (write it with jsonencode or an aws_iam_policy_document)",
-            )),
-            _ => Ok(()),
-        }
+        policy::check_document(&Attrs::new(&self.schema, config), "policy")
     }
 
     fn keep(&self, prior: &Value, proposed: Value) -> Value {

@@ -56,18 +56,9 @@ impl Encryption {
         }
     }
 
-    fn view(block: &BlockSchema) -> ResourceSchema {
-        ResourceSchema {
-            type_name: block.name,
-            attributes: block.attributes.clone(),
-            blocks: block.blocks.clone(),
-            description: "",
-        }
-    }
-
     fn rules(&self, config: &Value) -> Result<Vec<ServerSideEncryptionRule>, ProviderError> {
-        let rule_schema = Self::view(&self.schema.blocks[0]);
-        let default_schema = Self::view(&self.schema.blocks[0].blocks[0]);
+        let rule_schema = self.schema.blocks[0].as_schema();
+        let default_schema = self.schema.blocks[0].blocks[0].as_schema();
         let mut rules = Vec::new();
         for rule in Attrs::new(&self.schema, config).blocks("rule") {
             let attrs = Attrs::new(&rule_schema, rule);

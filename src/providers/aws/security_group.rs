@@ -119,13 +119,7 @@ impl AwsSecurityGroup {
     }
 
     fn block_schema(&self, name: &str) -> ResourceSchema {
-        let block = self.schema.block(name).expect("declared block");
-        ResourceSchema {
-            type_name: block.name,
-            attributes: block.attributes.clone(),
-            blocks: Vec::new(),
-            description: "",
-        }
+        self.schema.block(name).expect("declared block").as_schema()
     }
 
     /// The atoms of a configured or stored rules block.
