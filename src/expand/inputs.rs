@@ -274,10 +274,7 @@ fn read_var_file(
                 hcl_edit::structure::Structure::Attribute(attr) => {
                     use hcl_edit::Span as _;
                     let name_span = Span::new(file, attr.key.span().unwrap_or(0..0));
-                    let expr = Expr {
-                        file,
-                        expr: attr.value,
-                    };
+                    let expr = Expr::new(file, attr.value);
                     let mut evaluator = Evaluator::new(&LiteralsOnly, &ctx);
                     match evaluator.eval(&expr) {
                         Ok(v) => out.push((attr.key.as_str().to_string(), name_span, v)),

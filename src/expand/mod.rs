@@ -815,7 +815,7 @@ impl<'a> Walk<'a> {
 
     fn check_depends_on(&mut self, expr: &Expr) {
         use hcl_edit::expr::Expression;
-        let items: Vec<&Expression> = match &expr.expr {
+        let items: Vec<&Expression> = match &*expr.expr {
             Expression::Array(items) => items.iter().collect(),
             _ => {
                 self.diagnostics.push(

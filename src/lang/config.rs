@@ -12,14 +12,23 @@ use indexmap::IndexMap;
 use crate::lang::source::{FileId, Span};
 use crate::lang::types::Type;
 
-/// An expression together with the file it came from.
+/// An expression together with the file it came from. The expression is boxed: most optional
+/// expressions of a declaration (`count`, `lifecycle` arguments, ...) are absent, and an absent
+/// one then costs a pointer rather than hcl-edit's whole expression node.
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub file: FileId,
-    pub expr: Expression,
+    pub expr: Box<Expression>,
 }
 
 impl Expr {
+    pub fn new(file: FileId, expr: Expression) -> Expr {
+        Expr {
+            file,
+            expr: Box::new(expr),
+        }
+    }
+
     pub fn span(&self) -> Span {
         span_of(self.file, self.expr.span())
     }

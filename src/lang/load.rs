@@ -467,10 +467,7 @@ impl Decoder<'_> {
                     out.attributes.push(Attribute {
                         name,
                         name_span,
-                        expr: Expr {
-                            file: self.file,
-                            expr: attr.value,
-                        },
+                        expr: Expr::new(self.file, attr.value),
                     });
                 }
                 Structure::Block(block) => {
@@ -526,7 +523,7 @@ impl Decoder<'_> {
 
     /// A literal string argument (`description`, `source`, ...).
     fn literal_string(&mut self, attr: &Attribute) -> Option<String> {
-        match &attr.expr.expr {
+        match attr.expr.expr.as_ref() {
             Expression::String(s) => Some(s.as_str().to_string()),
             _ => {
                 self.diagnostics.push(
@@ -545,7 +542,7 @@ impl Decoder<'_> {
     }
 
     fn literal_bool(&mut self, attr: &Attribute) -> Option<bool> {
-        match &attr.expr.expr {
+        match attr.expr.expr.as_ref() {
             Expression::Bool(b) => Some(**b),
             _ => {
                 self.diagnostics.push(

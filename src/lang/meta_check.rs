@@ -45,7 +45,7 @@ fn check_lifecycle(resource: &Resource, diagnostics: &mut Diagnostics) {
         ("prevent_destroy", &lifecycle.prevent_destroy),
     ] {
         if let Some(expr) = expr {
-            if !matches!(expr.expr, Expression::Bool(_)) {
+            if !matches!(*expr.expr, Expression::Bool(_)) {
                 diagnostics.push(
                     Diagnostic::error(codes::LIFECYCLE, format!("{name} must be true or false, written literally"))
                         .at(expr.span())
@@ -55,7 +55,7 @@ fn check_lifecycle(resource: &Resource, diagnostics: &mut Diagnostics) {
         }
     }
     if let Some(expr) = &lifecycle.ignore_changes {
-        match &expr.expr {
+        match &*expr.expr {
             Expression::Variable(v) if v.as_str() == "all" => {}
             Expression::Array(items) => {
                 let schema = registry().resource(resource.mode, &resource.type_name);
@@ -109,7 +109,7 @@ fn check_lifecycle(resource: &Resource, diagnostics: &mut Diagnostics) {
         }
     }
     if let Some(expr) = &lifecycle.replace_triggered_by {
-        let Expression::Array(items) = &expr.expr else {
+        let Expression::Array(items) = &*expr.expr else {
             diagnostics.push(
                 Diagnostic::error(
                     codes::LIFECYCLE,
@@ -174,7 +174,7 @@ fn check_timeouts(resource: &Resource, diagnostics: &mut Diagnostics) {
             diagnostics.push(d);
             continue;
         }
-        match &attr.expr.expr {
+        match attr.expr.expr.as_ref() {
             Expression::String(s) if parse_duration(s.as_str()).is_some() => {}
             Expression::String(s) => diagnostics.push(
                 Diagnostic::error(

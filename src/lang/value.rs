@@ -525,6 +525,70 @@ pub mod json {
         })
     }
 
+    /// Reads JSON text straight into a value, as [`from_json`] converts a parsed document, without
+    /// building the JSON tree first (for `#[serde(deserialize_with)]`: the state's attributes).
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+
+    struct JsonVisitor;
+
+    impl<'de> serde::de::Visitor<'de> for JsonVisitor {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+            Ok(Value::Bool(b))
+        }
+        fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+            Ok(Value::Number(n as f64))
+        }
+        fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+            Ok(Value::Number(n as f64))
+        }
+        fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+            Ok(Value::Number(n))
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+            Ok(Value::String(s.to_owned()))
+        }
+        fn visit_string<E>(self, s: String) -> Result<Value, E> {
+            Ok(Value::String(s))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(item) = seq.next_element_seed(JsonSeed)? {
+                items.push(item);
+            }
+            Ok(Value::Tuple(items))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut entries = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value_seed(JsonSeed)?;
+                entries.insert(key, value);
+            }
+            Ok(Value::Object(entries))
+        }
+    }
+
+    struct JsonSeed;
+
+    impl<'de> serde::de::DeserializeSeed<'de> for JsonSeed {
+        type Value = Value;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(JsonVisitor)
+        }
+    }
+
     /// Converts JSON to a value, as `jsondecode` does (arrays become tuples, objects objects).
     pub fn from_json(j: &Json) -> Value {
         match j {

@@ -38,7 +38,7 @@ pub fn apply(
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
     let providers = providers(&loaded, &request.analysis);
-    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh, true, &providers)?;
+    let (state, prior, _drift) = load_prior(&paths, &backend, request.refresh, &providers)?;
     let basis_state = state_basis(&state);
 
     let reader = RuntimeReader::new(&providers)?;
@@ -164,7 +164,7 @@ pub fn refresh_state(
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths);
     let providers = providers(&loaded, &request.analysis);
-    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true, true, &providers)?;
+    let (mut state, _, drift) = load_prior(backend.paths(), &backend, true, &providers)?;
     if !confirm(&drift) {
         return Ok(None);
     }

@@ -80,8 +80,12 @@ pub struct PlanBasis {
 }
 
 pub fn state_basis(state: &State) -> Option<(String, u64)> {
+    basis(&state.lineage, state.serial)
+}
+
+fn basis(lineage: &str, serial: u64) -> Option<(String, u64)> {
     // A written state has serial 1 or more; 0 is the empty state made up for a first plan.
-    (state.serial > 0).then(|| (state.lineage.clone(), state.serial))
+    (serial > 0).then(|| (lineage.to_owned(), serial))
 }
 
 /// The fingerprint of every file the analysis read and every variable value given.
@@ -114,12 +118,8 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
     let providers = providers(&loaded, &request.analysis);
-    // Plan needs the values only: the state document's attributes are freed as they convert.
-    let (state, prior, drift) = load_prior(&paths, &backend, request.refresh, false, &providers)?;
-    let state_basis = state_basis(&state);
-    // The state document is no longer needed once its instances are values: free it now, before
-    // evaluation allocates (it is the larger of the two).
-    drop(state);
+    let (state_basis, prior, drift) =
+        load_prior_values(&paths, &backend, request.refresh, &providers)?;
     let reader = RuntimeReader::new(&providers)?;
     reader.prepare(&loaded)?;
     let mut planner = Planner::new(prior, &request.options).with_reader(&reader);
@@ -144,26 +144,99 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
 }
 
 /// Reads the state (refusing to go on over an unfinished apply's journal) and, when asked,
-/// refreshes its instances; the caller holds the lock.
+/// refreshes its instances; the caller holds the lock. For apply, which updates the document.
 pub fn load_prior(
     paths: &crate::state::StatePaths,
     backend: &LocalBackend,
     refresh_first: bool,
-    keep_state: bool,
     providers: &ProviderSet,
 ) -> Result<(State, PriorInstances, Vec<Drift>), PlanError> {
+    recover_first(paths, backend, providers)?;
+    let state = backend.read()?.unwrap_or_else(State::new);
+    let mut prior = BTreeMap::new();
+    for (resource_address, resource) in &state.resources {
+        for (key, instance) in &resource.instances {
+            prior.insert(
+                instance_address(resource_address, key)?,
+                PriorInstance {
+                    value: instance.value(),
+                    provider: resource.provider.clone(),
+                    tainted: instance.status == InstanceStatus::Tainted,
+                    dependencies: instance.dependencies.clone(),
+                },
+            );
+        }
+    }
+    let (prior, drift) = refreshed(prior, refresh_first, providers)?;
+    Ok((state, prior, drift))
+}
+
+/// [`load_prior`] for plan, which needs the values and not the document: the state is read
+/// straight into values ([`StateValues`](crate::state::values::StateValues)), and only its basis (lineage, serial) is kept.
+pub fn load_prior_values(
+    paths: &crate::state::StatePaths,
+    backend: &LocalBackend,
+    refresh_first: bool,
+    providers: &ProviderSet,
+) -> Result<(Option<(String, u64)>, PriorInstances, Vec<Drift>), PlanError> {
+    recover_first(paths, backend, providers)?;
+    let Some(values) = backend.read_values()? else {
+        return Ok((None, BTreeMap::new(), Vec::new()));
+    };
+    let basis = basis(&values.lineage, values.serial);
+    let mut prior = BTreeMap::new();
+    for (resource_address, resource) in values.resources {
+        for (key, instance) in resource.instances {
+            prior.insert(
+                instance_address(&resource_address, &key)?,
+                PriorInstance {
+                    value: instance.value,
+                    provider: resource.provider.clone(),
+                    tainted: instance.status == InstanceStatus::Tainted,
+                    dependencies: instance.dependencies,
+                },
+            );
+        }
+    }
+    let (prior, drift) = refreshed(prior, refresh_first, providers)?;
+    Ok((basis, prior, drift))
+}
+
+/// Finishes an interrupted apply's journal before the state is read.
+fn recover_first(
+    paths: &crate::state::StatePaths,
+    backend: &LocalBackend,
+    providers: &ProviderSet,
+) -> Result<(), PlanError> {
     if let Some(recovery) =
         super::recover::recover(paths, backend, providers.fresh()).map_err(PlanError::Recovery)?
     {
         report_recovery(&recovery);
     }
-    let mut state = backend.read()?.unwrap_or_else(State::new);
-    let mut prior = prior_instances(&mut state, !keep_state)?;
-    let mut drift = Vec::new();
+    Ok(())
+}
+
+/// Refreshes the instances when asked and there are any.
+fn refreshed(
+    prior: PriorInstances,
+    refresh_first: bool,
+    providers: &ProviderSet,
+) -> Result<(PriorInstances, Vec<Drift>), PlanError> {
     if refresh_first && !prior.is_empty() {
-        (prior, drift) = refresh(prior, providers.fresh())?;
+        refresh(prior, providers.fresh())
+    } else {
+        Ok((prior, Vec::new()))
     }
-    Ok((state, prior, drift))
+}
+
+/// An instance's address from its resource's address and its key as state writes them.
+fn instance_address(resource_address: &str, key: &str) -> Result<InstanceAddress, PlanError> {
+    let text = if key.is_empty() {
+        resource_address.to_owned()
+    } else {
+        format!("{resource_address}[{key}]")
+    };
+    InstanceAddress::from_str(&text).map_err(|e| PlanError::Address(e.to_string()))
 }
 
 /// Tells the user what recovery did (on standard error: it is not part of the plan).
@@ -184,43 +257,6 @@ fn list(addresses: &[String]) -> String {
     } else {
         format!(" ({})", addresses.join(", "))
     }
-}
-
-/// Every instance in state, as the planner sees it.
-/// With `consume`, each instance's JSON attributes are freed as soon as they are converted, so
-/// the two copies never coexist (plan, which needs only the values).
-fn prior_instances(
-    state: &mut State,
-    consume: bool,
-) -> Result<BTreeMap<InstanceAddress, PriorInstance>, PlanError> {
-    let mut prior = BTreeMap::new();
-    for (resource_address, resource) in &mut state.resources {
-        for (key, instance) in &mut resource.instances {
-            let text = if key.is_empty() {
-                resource_address.clone()
-            } else {
-                format!("{resource_address}[{key}]")
-            };
-            let address =
-                InstanceAddress::from_str(&text).map_err(|e| PlanError::Address(e.to_string()))?;
-            prior.insert(
-                address,
-                PriorInstance {
-                    value: {
-                        let value = instance.value();
-                        if consume {
-                            instance.attributes = serde_json::Value::Null;
-                        }
-                        value
-                    },
-                    provider: resource.provider.clone(),
-                    tainted: instance.status == InstanceStatus::Tainted,
-                    dependencies: instance.dependencies.clone(),
-                },
-            );
-        }
-    }
-    Ok(prior)
 }
 
 /// Reads every managed instance through its provider, concurrently; an object that is gone

@@ -68,7 +68,7 @@ fn backend_path(config: &Config) -> Option<String> {
     if backend.labels.first().map(String::as_str) != Some("local") {
         return None;
     }
-    match &backend.body.attribute("path")?.expr.expr {
+    match backend.body.attribute("path")?.expr.expr.as_ref() {
         Expression::String(s) => Some(s.as_str().to_string()),
         _ => None,
     }

@@ -14,6 +14,7 @@ use thiserror::Error;
 
 use super::model::{State, STATE_FORMAT_VERSION};
 use super::paths::{sync_dir, StatePaths};
+use super::values::StateValues;
 
 #[derive(Debug, Error)]
 pub enum BackendError {
@@ -95,6 +96,16 @@ impl LocalBackend {
 
     /// The stored state; `None` when there is none yet.
     pub fn read(&self) -> Result<Option<State>, BackendError> {
+        self.read_as()
+    }
+
+    /// The stored state's instance values only, for planning (see [`StateValues`]); the same
+    /// checks as [`read`](Self::read).
+    pub fn read_values(&self) -> Result<Option<StateValues>, BackendError> {
+        self.read_as()
+    }
+
+    fn read_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, BackendError> {
         let Some(bytes) = self.read_bytes()? else {
             return Ok(None);
         };

@@ -5,6 +5,7 @@
 //! - `paths`: where a state file and its companions (backup, journal, lock) live.
 //! - `local`: the local backend (atomic writes, backup, refuses to overwrite what it cannot read).
 //! - `lock`: one writer per state, through an OS file lock that dies with its holder.
+//! - `values`: the state as planning reads it (instance values only, no JSON tree).
 //! - `journal`: append-only progress records of an apply, folded into the state afterwards.
 
 pub mod address;
@@ -13,6 +14,7 @@ pub mod local;
 pub mod lock;
 pub mod model;
 pub mod paths;
+pub mod values;
 
 #[cfg(test)]
 mod test_support;

@@ -281,13 +281,19 @@ fn to_json_at(
 /// in the attributes are ignored.
 pub fn value_from_attributes(attributes: &Json, sensitive_paths: &[Vec<PathStep>]) -> Value {
     let mut value = from_json(attributes);
+    mark_sensitive(&mut value, sensitive_paths);
+    value
+}
+
+/// Marks the parts of `value` at `sensitive_paths` sensitive; paths that do not exist in it are
+/// ignored.
+pub fn mark_sensitive(value: &mut Value, sensitive_paths: &[Vec<PathStep>]) {
     for path in sensitive_paths {
-        if let Some(slot) = value_at_mut(&mut value, path) {
+        if let Some(slot) = value_at_mut(value, path) {
             let taken = std::mem::replace(slot, Value::Null);
             *slot = taken.sensitive();
         }
     }
-    value
 }
 
 fn value_at_mut<'a>(value: &'a mut Value, path: &[PathStep]) -> Option<&'a mut Value> {
@@ -392,7 +398,7 @@ impl fmt::Debug for OutputState {
 }
 
 /// `ResourceMode` as `"managed"` / `"data"`.
-mod mode_name {
+pub(super) mod mode_name {
     use super::ResourceMode;
     use serde::{Deserialize, Deserializer, Serializer};
 
