@@ -100,7 +100,7 @@ impl Session<'_> {
             .analysis
             .sources
             .add(std::path::Path::new("<console>"), Arc::from(line));
-        let expr = match hcl_edit::parser::parse_expr(line) {
+        let expr = match crate::lang::ast::parse_expr(line) {
             Ok(expr) => expr,
             Err(e) => {
                 let offset = e.location().offset();

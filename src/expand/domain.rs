@@ -219,9 +219,8 @@ fn find_literal(resource: &Resource, needle: &str) -> Option<Span> {
         .find_map(|(expr, _)| literal_in(&expr.expr, needle).map(|r| Span::new(expr.file, r)))
 }
 
-fn literal_in(e: &hcl_edit::expr::Expression, needle: &str) -> Option<std::ops::Range<usize>> {
-    use hcl_edit::expr::{Expression, ObjectKey};
-    use hcl_edit::Span as _;
+fn literal_in(e: &crate::lang::ast::Expression, needle: &str) -> Option<std::ops::Range<usize>> {
+    use crate::lang::ast::{Expression, ObjectKey};
     match e {
         Expression::String(s) if s.as_str() == needle => e.span(),
         Expression::Array(items) => items.iter().find_map(|i| literal_in(i, needle)),

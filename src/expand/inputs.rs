@@ -179,7 +179,7 @@ fn parse_raw(raw: &str, ty: &Type, sensitive: bool) -> Result<Value, String> {
             .map(|v| v.unmark().0)
             .map_err(|e| e.message);
     }
-    let expr = match hcl_edit::parser::parse_expr(raw) {
+    let expr = match crate::lang::ast::parse_expr(raw) {
         Ok(expr) => expr,
         // An untyped variable given a plain word keeps it as a string.
         Err(_) if matches!(ty, Type::Any) => return Ok(Value::string(raw)),
@@ -252,7 +252,7 @@ fn read_var_file(
             }
         }
     } else {
-        let body = match hcl_edit::parser::parse_body(&text) {
+        let body = match crate::lang::ast::parse_body(&text) {
             Ok(b) => b,
             Err(e) => {
                 let offset = e.location().offset();
@@ -271,8 +271,7 @@ fn read_var_file(
         let mut out = Vec::new();
         for structure in body.into_iter() {
             match structure {
-                hcl_edit::structure::Structure::Attribute(attr) => {
-                    use hcl_edit::Span as _;
+                crate::lang::ast::Structure::Attribute(attr) => {
                     let name_span = Span::new(file, attr.key.span().unwrap_or(0..0));
                     let expr = Expr::new(file, attr.value);
                     let mut evaluator = Evaluator::new(&LiteralsOnly, &ctx);
@@ -281,8 +280,7 @@ fn read_var_file(
                         Err(d) => diagnostics.push(*d),
                     }
                 }
-                hcl_edit::structure::Structure::Block(block) => {
-                    use hcl_edit::Span as _;
+                crate::lang::ast::Structure::Block(block) => {
                     diagnostics.push(
                         Diagnostic::error(
                             codes::VAR_FILE,

@@ -814,7 +814,7 @@ impl<'a> Walk<'a> {
     }
 
     fn check_depends_on(&mut self, expr: &Expr) {
-        use hcl_edit::expr::Expression;
+        use crate::lang::ast::Expression;
         let items: Vec<&Expression> = match &*expr.expr {
             Expression::Array(items) => items.iter().collect(),
             _ => {
@@ -832,7 +832,6 @@ impl<'a> Walk<'a> {
         for item in items {
             let is_reference = matches!(item, Expression::Traversal(_) | Expression::Variable(_));
             if !is_reference {
-                use hcl_edit::Span as _;
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::INVALID_DEPENDS_ON,

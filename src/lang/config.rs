@@ -5,8 +5,7 @@
 
 use std::path::PathBuf;
 
-use hcl_edit::expr::Expression;
-use hcl_edit::Span as _;
+use crate::lang::ast::Expression;
 use indexmap::IndexMap;
 
 use crate::lang::source::{FileId, Span};

@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Block as HclBlock, BlockLabel, Body as HclBody, Structure};
-use hcl_edit::Span as _;
+use crate::lang::ast::Expression;
+use crate::lang::ast::{Block as HclBlock, BlockLabel, Body as HclBody, Structure};
 use rayon::prelude::*;
 
 use crate::lang::config::*;
@@ -237,7 +236,7 @@ type ParsedFile = (PathBuf, Result<Arc<str>, std::io::Error>, Option<Parsed>);
 
 /// A parsed file: whole, or (when large) in chunks of whole top-level blocks parsed in parallel.
 enum Parsed {
-    Whole(Result<HclBody, hcl_edit::parser::Error>),
+    Whole(Result<HclBody, crate::lang::ast::ParseError>),
     /// (byte range in the file, number of lines before the chunk, its parse).
     Chunks(Vec<(std::ops::Range<usize>, usize, HclBody)>),
 }
@@ -256,7 +255,7 @@ fn parse_file(text: &str) -> Parsed {
             let ranges: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
             let parsed: Result<Vec<HclBody>, _> = ranges
                 .par_iter()
-                .map(|r| hcl_edit::parser::parse_body(&text[r.clone()]))
+                .map(|r| crate::lang::ast::parse_body(&text[r.clone()]))
                 .collect();
             if let Ok(bodies) = parsed {
                 let mut lines_before = 0;
@@ -274,7 +273,7 @@ fn parse_file(text: &str) -> Parsed {
             }
         }
     }
-    Parsed::Whole(hcl_edit::parser::parse_body(text))
+    Parsed::Whole(crate::lang::ast::parse_body(text))
 }
 
 /// Byte offsets that cut `text` into about `pieces` chunks at the starts of top-level blocks,
@@ -305,7 +304,7 @@ fn chunk_boundaries(text: &str, pieces: usize) -> Vec<usize> {
     cuts
 }
 
-fn syntax_error(file: FileId, text: &str, err: &hcl_edit::parser::Error) -> Diagnostic {
+fn syntax_error(file: FileId, text: &str, err: &crate::lang::ast::ParseError) -> Diagnostic {
     let offset = err.location().offset();
     // One character, unless the parser stopped at a line end (then a caret of width zero).
     let width = text[offset.min(text.len())..]
@@ -1027,7 +1026,7 @@ pub fn traversal_names(expr: &Expression) -> Option<Vec<String>> {
             let mut names = traversal_names(&t.expr)?;
             for op in &t.operators {
                 match op.value() {
-                    hcl_edit::expr::TraversalOperator::GetAttr(name) => {
+                    crate::lang::ast::TraversalOperator::GetAttr(name) => {
                         names.push(name.as_str().to_string())
                     }
                     _ => return None,

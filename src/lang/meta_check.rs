@@ -1,8 +1,7 @@
 //! Checks of meta-arguments that need no evaluation: `lifecycle`, `timeouts` and `provider`
 //! references. Run once per module (not per instance).
 
-use hcl_edit::expr::Expression;
-use hcl_edit::Span as _;
+use crate::lang::ast::Expression;
 
 use crate::lang::config::{Config, Expr, Module, Resource};
 use crate::lang::diagnostics::{suggest, Diagnostic, Diagnostics};

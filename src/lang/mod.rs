@@ -1,5 +1,6 @@
 //! The stack language: loading HCL, values, types, functions, evaluation and validation.
 
+pub mod ast;
 pub mod config;
 pub mod diagnostics;
 pub mod eval;

@@ -3,8 +3,7 @@
 //! The same parser serves the dependency graph (which edges exist) and the evaluator (what value a
 //! traversal starts from), so the two can never disagree.
 
-use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
-use hcl_edit::Span as _;
+use crate::lang::ast::{Expression, Traversal, TraversalOperator};
 
 use crate::lang::config::ResourceMode;
 
@@ -68,7 +67,7 @@ pub struct ReferenceError {
 /// operators it consumed; `Ok(None)` when `root` is not a reference root (an iteration variable).
 pub fn parse_reference(
     root: &str,
-    operators: &[hcl_edit::Decorated<TraversalOperator>],
+    operators: &[crate::lang::ast::Node<TraversalOperator>],
     whole: Option<std::ops::Range<usize>>,
 ) -> Result<Option<(Reference, usize)>, ReferenceError> {
     let attr = |i: usize| -> Option<&str> {
@@ -200,7 +199,7 @@ fn collect(
         Expression::Array(items) => items.iter().for_each(|e| collect(e, bound, out)),
         Expression::Object(obj) => {
             for (k, v) in obj.iter() {
-                if let hcl_edit::expr::ObjectKey::Expression(k) = k {
+                if let crate::lang::ast::ObjectKey::Expression(k) = k {
                     collect(k, bound, out);
                 }
                 collect(v.expr(), bound, out);
@@ -267,7 +266,7 @@ fn collect_traversal(
 
 fn push_reference(
     root: &str,
-    operators: &[hcl_edit::Decorated<TraversalOperator>],
+    operators: &[crate::lang::ast::Node<TraversalOperator>],
     range: Option<std::ops::Range<usize>>,
     out: &mut Vec<Result<FoundReference, ReferenceError>>,
 ) {
@@ -299,11 +298,11 @@ fn push_reference(
 }
 
 fn collect_template<'a>(
-    elements: impl Iterator<Item = &'a hcl_edit::template::Element>,
+    elements: impl Iterator<Item = &'a crate::lang::ast::Element>,
     bound: &mut Vec<String>,
     out: &mut Vec<Result<FoundReference, ReferenceError>>,
 ) {
-    use hcl_edit::template::{Directive, Element};
+    use crate::lang::ast::{Directive, Element};
     for element in elements {
         match element {
             Element::Literal(_) => {}

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use hcl_edit::expr::{Expression, ObjectKey};
-use hcl_edit::Span as _;
+use crate::lang::ast::{Expression, ObjectKey};
 
 use crate::lang::types::{ObjectAttr, Type};
 use crate::lang::value::{json, Value};

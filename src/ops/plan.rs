@@ -75,15 +75,18 @@ pub struct PlanOutcome {
 /// was no state yet, and the fingerprint of the files and variable values read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanBasis {
-    pub state: Option<(String, u64)>,
+    pub state: StateBasis,
     pub fingerprint: String,
 }
 
-pub fn state_basis(state: &State) -> Option<(String, u64)> {
+/// A state's (lineage, serial); `None` for no state yet.
+pub type StateBasis = Option<(String, u64)>;
+
+pub fn state_basis(state: &State) -> StateBasis {
     basis(&state.lineage, state.serial)
 }
 
-fn basis(lineage: &str, serial: u64) -> Option<(String, u64)> {
+fn basis(lineage: &str, serial: u64) -> StateBasis {
     // A written state has serial 1 or more; 0 is the empty state made up for a first plan.
     (serial > 0).then(|| (lineage.to_owned(), serial))
 }
@@ -178,7 +181,7 @@ pub fn load_prior_values(
     backend: &LocalBackend,
     refresh_first: bool,
     providers: &ProviderSet,
-) -> Result<(Option<(String, u64)>, PriorInstances, Vec<Drift>), PlanError> {
+) -> Result<(StateBasis, PriorInstances, Vec<Drift>), PlanError> {
     recover_first(paths, backend, providers)?;
     let Some(values) = backend.read_values()? else {
         return Ok((None, BTreeMap::new(), Vec::new()));

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hcl_edit::expr::Expression;
+use crate::lang::ast::Expression;
 
 use crate::lang::config::Config;
 use crate::state::paths::InvalidName;

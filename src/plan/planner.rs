@@ -53,7 +53,7 @@ impl Timeouts {
         let get = |name: &str| {
             let attr = block.body.attributes.iter().find(|a| a.name == name)?;
             match attr.expr.expr.as_ref() {
-                hcl_edit::expr::Expression::String(s) => {
+                crate::lang::ast::Expression::String(s) => {
                     crate::lang::meta_check::parse_duration(s.as_str())
                         .map(std::time::Duration::from_secs_f64)
                 }
@@ -558,7 +558,7 @@ fn needs_conversion(value: &Value, ty: &crate::lang::types::Type) -> bool {
 }
 
 fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
-    matches!(&expr.as_ref().map(|e| &*e.expr), Some(hcl_edit::expr::Expression::Bool(b)) if **b)
+    matches!(&expr.as_ref().map(|e| &*e.expr), Some(crate::lang::ast::Expression::Bool(b)) if **b)
 }
 
 /// A data source's value with each optional-computed argument its block does not set replaced
@@ -651,7 +651,7 @@ fn provider_update(
 }
 
 fn ignore_changes(resource: &Resource) -> IgnoreChanges {
-    use hcl_edit::expr::Expression;
+    use crate::lang::ast::Expression;
     let Some(expr) = &resource.lifecycle.ignore_changes else {
         return IgnoreChanges::None;
     };

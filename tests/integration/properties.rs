@@ -79,7 +79,7 @@ proptest! {
     fn sensitive_inputs_never_render_in_plain_text(expr in expression()) {
         // Whatever an expression does with var.secret, the masked rendering never shows it.
         let expr = format!("[{expr}, var.secret]");
-        if let Ok(parsed) = hcl_edit::parser::parse_expr(&expr) {
+        if let Ok(parsed) = plat::lang::ast::parse_expr(&expr) {
             let vars = crate::support::test_vars();
             let ctx = plat::lang::functions::FuncContext::new(".");
             let mut evaluator = plat::lang::eval::Evaluator::new(&vars, &ctx);

@@ -139,7 +139,7 @@ pub fn test_vars_borrowing(borrowing: bool) -> Vars {
 ///
 /// Both resolution paths (borrowed and copied) must agree; a difference panics.
 pub fn eval_marked(source: &str) -> String {
-    let expr = match hcl_edit::parser::parse_expr(source) {
+    let expr = match plat::lang::ast::parse_expr(source) {
         Ok(e) => e,
         Err(e) => return format!("syntax error: {}", e.message()),
     };

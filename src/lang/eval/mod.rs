@@ -8,8 +8,7 @@ mod template;
 
 use std::collections::BTreeMap;
 
-use hcl_edit::expr::{Expression, ForExpr, FuncCall, ObjectKey, Traversal, TraversalOperator};
-use hcl_edit::Span as _;
+use crate::lang::ast::{Expression, ForExpr, FuncCall, ObjectKey, Traversal, TraversalOperator};
 
 use crate::lang::config::Expr;
 use crate::lang::diagnostics::{suggest, Diagnostic, Diagnostics};
@@ -138,7 +137,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_object(&mut self, obj: &hcl_edit::expr::Object) -> EvalResult {
+    fn eval_object(&mut self, obj: &crate::lang::ast::Object) -> EvalResult {
         let mut out = BTreeMap::new();
         let mut unknown_key = false;
         let mut sensitive_key = false;
@@ -195,7 +194,7 @@ impl<'a> Evaluator<'a> {
         Ok(Value::Object(out).mark_if(sensitive_key))
     }
 
-    fn eval_conditional(&mut self, c: &hcl_edit::expr::Conditional) -> EvalResult {
+    fn eval_conditional(&mut self, c: &crate::lang::ast::Conditional) -> EvalResult {
         let cond = self.eval_expr(&c.cond_expr)?;
         let (cond, marked) = cond.unmark();
         match cond {
@@ -411,7 +410,7 @@ impl<'a> Evaluator<'a> {
                 .help("paths are relative to the module directory; use path.module to be explicit"),
             )
         })?;
-        let parsed = hcl_edit::parser::parse_template(&text).map_err(|e| {
+        let parsed = crate::lang::ast::parse_template(&text).map_err(|e| {
             Box::new(
                 Diagnostic::error(
                     codes::INVALID_TEMPLATE,
@@ -457,7 +456,7 @@ impl<'a> Evaluator<'a> {
     fn eval_root(
         &mut self,
         root: &str,
-        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        operators: &[crate::lang::ast::Node<TraversalOperator>],
         range: Option<std::ops::Range<usize>>,
     ) -> EvalResult {
         if let Some((_, v)) = self.iterators.iter().rev().find(|(n, _)| n == root) {
@@ -505,7 +504,7 @@ impl<'a> Evaluator<'a> {
     fn apply_borrowed(
         &mut self,
         value: &'a Value,
-        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        operators: &[crate::lang::ast::Node<TraversalOperator>],
     ) -> EvalResult {
         let (reached, used) = self.descend(value, operators)?;
         let rest = &operators[used..];
@@ -530,7 +529,7 @@ impl<'a> Evaluator<'a> {
     fn borrow_expr(&mut self, expr: &Expression) -> Result<Option<&'a Value>, Box<Diagnostic>> {
         let (root, operators, range) = match expr {
             Expression::Traversal(t) => match &t.expr {
-                Expression::Variable(v) => (v.as_str(), t.operators.as_slice(), t.span()),
+                Expression::Variable(v) => (v.as_str(), &t.operators[..], t.span()),
                 _ => return Ok(None),
             },
             Expression::Variable(v) => (v.as_str(), &[][..], v.span()),
@@ -557,7 +556,7 @@ impl<'a> Evaluator<'a> {
     fn descend<'v>(
         &mut self,
         mut value: &'v Value,
-        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        operators: &[crate::lang::ast::Node<TraversalOperator>],
     ) -> Result<(&'v Value, usize), Box<Diagnostic>> {
         for (used, op) in operators.iter().enumerate() {
             let next = match op.value() {
@@ -596,7 +595,7 @@ impl<'a> Evaluator<'a> {
     fn apply_operators(
         &mut self,
         mut value: Value,
-        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        operators: &[crate::lang::ast::Node<TraversalOperator>],
     ) -> EvalResult {
         let mut i = 0;
         while i < operators.len() {
@@ -627,7 +626,7 @@ impl<'a> Evaluator<'a> {
     fn splat(
         &mut self,
         value: Value,
-        rest: &[hcl_edit::Decorated<TraversalOperator>],
+        rest: &[crate::lang::ast::Node<TraversalOperator>],
     ) -> EvalResult {
         let (value, marked) = value.unmark();
         let items = match value {
@@ -957,7 +956,7 @@ impl<'a> Evaluator<'a> {
 
 /// Where the operators a splat at `at` applies to each element end: a full splat (`[*]`) takes
 /// all the rest, an attribute splat (`.*`) only the attribute accesses right after it.
-fn splat_end(operators: &[hcl_edit::Decorated<TraversalOperator>], at: usize) -> usize {
+fn splat_end(operators: &[crate::lang::ast::Node<TraversalOperator>], at: usize) -> usize {
     if matches!(operators[at].value(), TraversalOperator::FullSplat(_)) {
         return operators.len();
     }
@@ -1049,11 +1048,11 @@ fn walk_calls(e: &Expression, file: FileId, out: &mut Diagnostics) {
 }
 
 fn walk_template_calls<'t>(
-    elements: impl Iterator<Item = &'t hcl_edit::template::Element>,
+    elements: impl Iterator<Item = &'t crate::lang::ast::Element>,
     file: FileId,
     out: &mut Diagnostics,
 ) {
-    use hcl_edit::template::{Directive, Element};
+    use crate::lang::ast::{Directive, Element};
     for element in elements {
         match element {
             Element::Literal(_) => {}

@@ -1,6 +1,6 @@
 //! Unary and binary operators, with unknown and sensitive propagation.
 
-use hcl_edit::expr::{BinaryOperator, UnaryOperator};
+use crate::lang::ast::{BinaryOperator, UnaryOperator};
 
 use crate::lang::types::{convert, Type};
 use crate::lang::value::Value;

@@ -1,7 +1,6 @@
 //! String templates: `"${x}"`, `%{ if }`/`%{ for }` directives and `~` strip markers.
 
-use hcl_edit::template::{Directive, Element, Strip};
-use hcl_edit::Span as _;
+use crate::lang::ast::{Directive, Element, Strip};
 
 use super::{codes, EvalResult, Evaluator};
 use crate::lang::diagnostics::Diagnostic;
