@@ -101,6 +101,22 @@ pub fn evaluate(
     request: &AnalysisRequest,
     hook: &mut dyn expand::InstanceHook,
 ) -> Analysis {
+    prepare(loaded, request).expand(request, hook)
+}
+
+/// A stack with its variable values and graph, ready to expand. Needs no state: plan builds it
+/// while the state is being read.
+pub struct Prepared {
+    sources: SourceMap,
+    pub config: Config,
+    diagnostics: Diagnostics,
+    timer: PhaseTimer,
+    given: BTreeMap<String, inputs::GivenValue>,
+    graph: Graph,
+}
+
+/// The first part of [`evaluate`]: variable values and the graph.
+pub fn prepare(loaded: Loaded, request: &AnalysisRequest) -> Prepared {
     let Loaded {
         mut sources,
         config,
@@ -112,30 +128,55 @@ pub fn evaluate(
     timer.phase("inputs");
     let (graph, graph_diagnostics) = graph::build(&config);
     timer.phase("graph");
-    let has_cycle = graph.evaluation_order().is_err();
     diagnostics.extend(graph_diagnostics);
-    let expanded = if has_cycle {
-        None
-    } else {
-        let options = Options {
-            env: request.env.clone(),
-            allow_missing_variables: request.allow_missing_variables,
-        };
-        let (expanded, expand_diagnostics) =
-            expand::expand(&config, &graph, &given, &options, hook);
-        for d in expand_diagnostics {
-            diagnostics.push_follow_on(d);
-        }
-        timer.phase("expand");
-        Some(expanded)
-    };
-    diagnostics.sort();
-    Analysis {
+    Prepared {
         sources,
         config,
-        graph,
-        expanded,
         diagnostics,
+        timer,
+        given,
+        graph,
+    }
+}
+
+impl Prepared {
+    /// The rest of [`evaluate`]: every declaration of every module and instance.
+    pub fn expand(
+        self,
+        request: &AnalysisRequest,
+        hook: &mut dyn expand::InstanceHook,
+    ) -> Analysis {
+        let Prepared {
+            sources,
+            config,
+            mut diagnostics,
+            mut timer,
+            given,
+            graph,
+        } = self;
+        let expanded = if graph.evaluation_order().is_err() {
+            None
+        } else {
+            let options = Options {
+                env: request.env.clone(),
+                allow_missing_variables: request.allow_missing_variables,
+            };
+            let (expanded, expand_diagnostics) =
+                expand::expand(&config, &graph, &given, &options, hook);
+            for d in expand_diagnostics {
+                diagnostics.push_follow_on(d);
+            }
+            timer.phase("expand");
+            Some(expanded)
+        };
+        diagnostics.sort();
+        Analysis {
+            sources,
+            config,
+            graph,
+            expanded,
+            diagnostics,
+        }
     }
 }
 

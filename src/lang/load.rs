@@ -250,7 +250,7 @@ const CHUNK_THRESHOLD: usize = 128 * 1024;
 /// that results and messages are exactly those of a single parse.
 fn parse_file(text: &str) -> Parsed {
     if text.len() > CHUNK_THRESHOLD {
-        let cuts = chunk_boundaries(text, rayon::current_num_threads() * 4);
+        let cuts = chunk_boundaries(text, rayon::current_num_threads() * 32);
         if cuts.len() > 2 {
             let ranges: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
             let parsed: Result<Vec<HclBody>, _> = ranges

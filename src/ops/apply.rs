@@ -42,7 +42,7 @@ pub fn apply(
     let basis_state = state_basis(&state);
 
     let reader = RuntimeReader::new(&providers)?;
-    reader.prepare(&loaded)?;
+    reader.prepare(&loaded.config)?;
     // The plan pass takes its own copy: the apply walk plans again from the same instances.
     let mut planner = Planner::new(prior.clone(), &request.options).with_reader(&reader);
     let mut plan = evaluate(loaded, &request.analysis, &mut planner);

@@ -14,7 +14,7 @@ use crate::plan::targeting::TargetFilter;
 use crate::providers::configured::{ProviderSet, Scope};
 use crate::providers::registry;
 use crate::providers::resource::{OpContext, ProviderError};
-use crate::stack::{evaluate, Analysis, AnalysisRequest};
+use crate::stack::{Analysis, AnalysisRequest};
 use crate::state::paths::InvalidName;
 use crate::state::{
     BackendError, InstanceAddress, InstanceStatus, LocalBackend, Lock, LockError, LockInfo, State,
@@ -121,12 +121,22 @@ pub fn plan(request: &PlanRequest) -> Result<PlanOutcome, PlanError> {
     let _lock = Lock::acquire(&paths, LockInfo::new(&request.command))?;
     let backend = LocalBackend::new(paths.clone());
     let providers = providers(&loaded, &request.analysis);
-    let (state_basis, prior, drift) =
-        load_prior_values(&paths, &backend, request.refresh, &providers)?;
+    // The state is read (and refreshed) while the variable values and the graph, which do not
+    // need it, are worked out.
+    let (prepared, prior) = std::thread::scope(|scope| {
+        let reading =
+            scope.spawn(|| load_prior_values(&paths, &backend, request.refresh, &providers));
+        let prepared = crate::stack::prepare(loaded, &request.analysis);
+        let prior = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (prepared, prior)
+    });
+    let (state_basis, prior, drift) = prior?;
     let reader = RuntimeReader::new(&providers)?;
-    reader.prepare(&loaded)?;
+    reader.prepare(&prepared.config)?;
     let mut planner = Planner::new(prior, &request.options).with_reader(&reader);
-    let mut analysis = evaluate(loaded, &request.analysis, &mut planner);
+    let mut analysis = prepared.expand(&request.analysis, &mut planner);
     let mut changes = planner.finish();
     let options = &request.options;
     if let Some(filter) = TargetFilter::new(&options.target, &options.exclude, &analysis.graph) {
@@ -225,7 +235,14 @@ fn refreshed(
     refresh_first: bool,
     providers: &ProviderSet,
 ) -> Result<(PriorInstances, Vec<Drift>), PlanError> {
-    if refresh_first && !prior.is_empty() {
+    // Objects that live only in state (plat_data, random_*) have nothing to ask: no runtime.
+    let anything_to_read = prior.keys().any(|address| {
+        address.mode == ResourceMode::Managed
+            && registry()
+                .implementation(address.mode, &address.type_name)
+                .is_some_and(|implementation| implementation.reads_outside_state())
+    });
+    if refresh_first && anything_to_read {
         refresh(prior, providers.fresh())
     } else {
         Ok((prior, Vec::new()))
@@ -436,10 +453,9 @@ impl RuntimeReader {
 
     /// Configures every provider the configuration's resources use (see
     /// [`ProviderSet::prepare`]).
-    pub fn prepare(&self, loaded: &crate::stack::Loaded) -> Result<(), PlanError> {
+    pub fn prepare(&self, config: &crate::lang::config::Config) -> Result<(), PlanError> {
         let registry = registry();
-        let used: std::collections::BTreeSet<String> = loaded
-            .config
+        let used: std::collections::BTreeSet<String> = config
             .modules
             .iter()
             .flat_map(|m| m.resources.values())

@@ -79,6 +79,23 @@ struct Header {
     serial: u64,
 }
 
+/// A document the backend reads: the whole state, or its values only.
+pub trait StateDocument: serde::de::DeserializeOwned {
+    fn format_version(&self) -> u32;
+}
+
+impl StateDocument for State {
+    fn format_version(&self) -> u32 {
+        self.format_version
+    }
+}
+
+impl StateDocument for StateValues {
+    fn format_version(&self) -> u32 {
+        self.format_version
+    }
+}
+
 /// The state file of one stack and environment.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
@@ -105,14 +122,22 @@ impl LocalBackend {
         self.read_as()
     }
 
-    fn read_as<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, BackendError> {
+    /// One pass over the file when it is fine; when it is not, the header is read on its own so
+    /// that a newer format is reported as such rather than as a shape this plat does not know.
+    fn read_as<T: StateDocument>(&self) -> Result<Option<T>, BackendError> {
         let Some(bytes) = self.read_bytes()? else {
             return Ok(None);
         };
-        self.check_header(&bytes)?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| self.corrupt(&e))
+        match serde_json::from_slice::<T>(&bytes) {
+            Ok(document) => {
+                self.check_version(document.format_version())?;
+                Ok(Some(document))
+            }
+            Err(error) => {
+                self.check_header(&bytes)?;
+                Err(self.corrupt(&error))
+            }
+        }
     }
 
     /// Saves `state` with the next serial. Refuses when the file on disk belongs to another
@@ -217,14 +242,19 @@ impl LocalBackend {
             format_version: u32,
         }
         let version: Version = serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))?;
-        if version.format_version > STATE_FORMAT_VERSION {
+        self.check_version(version.format_version)?;
+        serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))
+    }
+
+    fn check_version(&self, format_version: u32) -> Result<(), BackendError> {
+        if format_version > STATE_FORMAT_VERSION {
             return Err(BackendError::Newer {
                 path: self.paths.state.clone(),
-                found: version.format_version,
+                found: format_version,
                 supported: STATE_FORMAT_VERSION,
             });
         }
-        if version.format_version == 0 {
+        if format_version == 0 {
             return Err(BackendError::Corrupt {
                 path: self.paths.state.clone(),
                 problem: "format_version 0 was never written by plat".into(),
@@ -233,7 +263,7 @@ impl LocalBackend {
                 backup: self.paths.backup.clone(),
             });
         }
-        serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))
+        Ok(())
     }
 
     fn corrupt(&self, error: &serde_json::Error) -> BackendError {
