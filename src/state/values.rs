@@ -21,22 +21,77 @@ pub struct StateValues {
     pub format_version: u32,
     pub serial: u64,
     pub lineage: String,
-    pub plat_version: String,
+    #[allow(dead_code)]
+    plat_version: Text,
+    /// Resources by address, in the file's order: a list, not a map, since planning walks them
+    /// once (a key written twice by hand is resolved as the full read does: the last wins).
+    #[serde(default, deserialize_with = "entries")]
+    pub resources: Vec<(String, ResourceValues)>,
     #[serde(default)]
-    pub resources: BTreeMap<String, ResourceValues>,
-    #[serde(default)]
-    pub outputs: BTreeMap<String, IgnoredAny>,
+    #[allow(dead_code)]
+    outputs: BTreeMap<String, IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ResourceValues {
     #[serde(with = "mode_name")]
     pub mode: ResourceMode,
-    pub type_name: String,
-    pub name: String,
-    pub module: String,
+    #[allow(dead_code)]
+    type_name: Text,
+    #[allow(dead_code)]
+    name: Text,
+    #[allow(dead_code)]
+    module: Text,
     pub provider: String,
-    pub instances: BTreeMap<String, InstanceValues>,
+    /// Instances by key, in the file's order.
+    #[serde(deserialize_with = "entries")]
+    pub instances: Vec<(String, InstanceValues)>,
+}
+
+/// A string field planning does not use: checked to be a string, not kept.
+#[derive(Debug)]
+struct Text;
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Text, E> {
+                Ok(Text)
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
+
+/// A JSON object's entries as a list.
+fn entries<'de, D, V>(d: D) -> Result<Vec<(String, V)>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Visitor<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<V> {
+        type Value = Vec<(String, V)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(entry) = map.next_entry()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visitor(std::marker::PhantomData))
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,8 +173,10 @@ mod tests {
         let full: State = serde_json::from_slice(&bytes).unwrap();
         let lean: StateValues = serde_json::from_slice(&bytes).unwrap();
         let full_instance = full.instance(&address).unwrap();
-        let resource = &lean.resources[&address.resource_address()];
-        let lean_instance = &resource.instances[&address.instance_key()];
+        let (resource_address, resource) = &lean.resources[0];
+        assert_eq!(resource_address, &address.resource_address());
+        let (key, lean_instance) = &resource.instances[0];
+        assert_eq!(key, &address.instance_key());
         assert_eq!(lean_instance.value, full_instance.value());
         assert_eq!(lean_instance.value, value);
         assert_eq!(lean_instance.dependencies, vec!["plat_data.a".to_string()]);
