@@ -154,15 +154,10 @@ pub struct Array {
     loc: Loc,
 }
 
-impl Array {
-    pub fn iter(&self) -> std::slice::Iter<'_, Expression> {
-        self.items.iter()
-    }
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+impl Deref for Array {
+    type Target = [Expression];
+    fn deref(&self) -> &[Expression] {
+        &self.items
     }
 }
 
@@ -175,12 +170,6 @@ pub struct Object {
 impl Object {
     pub fn iter(&self) -> impl Iterator<Item = (&ObjectKey, &ObjectValue)> {
         self.items.iter().map(|(k, v)| (k, v))
-    }
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 }
 
@@ -320,12 +309,6 @@ pub struct Conditional {
     loc: Loc,
 }
 
-impl Conditional {
-    pub fn span(&self) -> Option<Range<usize>> {
-        self.loc.range()
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuncName {
     pub namespace: Box<[Ident]>,
@@ -417,12 +400,6 @@ pub struct ForExpr {
     pub grouping: bool,
     pub cond: Option<ForCond>,
     loc: Loc,
-}
-
-impl ForExpr {
-    pub fn span(&self) -> Option<Range<usize>> {
-        self.loc.range()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

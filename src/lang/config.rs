@@ -13,7 +13,7 @@ use crate::lang::types::Type;
 
 /// An expression together with the file it came from. The expression is boxed: most optional
 /// expressions of a declaration (`count`, `lifecycle` arguments, ...) are absent, and an absent
-/// one then costs a pointer rather than hcl-edit's whole expression node.
+/// one then costs a pointer rather than a whole expression node.
 #[derive(Debug, Clone)]
 pub struct Expr {
     pub file: FileId,

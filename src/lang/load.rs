@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::lang::ast::Expression;
-use crate::lang::ast::{Block as HclBlock, BlockLabel, Body as HclBody, Structure};
+use crate::lang::ast::{self, BlockLabel, Expression, Structure};
 use rayon::prelude::*;
 
 use crate::lang::config::*;
@@ -236,9 +235,9 @@ type ParsedFile = (PathBuf, Result<Arc<str>, std::io::Error>, Option<Parsed>);
 
 /// A parsed file: whole, or (when large) in chunks of whole top-level blocks parsed in parallel.
 enum Parsed {
-    Whole(Result<HclBody, crate::lang::ast::ParseError>),
+    Whole(Result<ast::Body, ast::ParseError>),
     /// (byte range in the file, number of lines before the chunk, its parse).
-    Chunks(Vec<(std::ops::Range<usize>, usize, HclBody)>),
+    Chunks(Vec<(std::ops::Range<usize>, usize, ast::Body)>),
 }
 
 /// Files larger than this are parsed in chunks, in parallel.
@@ -253,9 +252,9 @@ fn parse_file(text: &str) -> Parsed {
         let cuts = chunk_boundaries(text, rayon::current_num_threads() * 32);
         if cuts.len() > 2 {
             let ranges: Vec<std::ops::Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-            let parsed: Result<Vec<HclBody>, _> = ranges
+            let parsed: Result<Vec<ast::Body>, _> = ranges
                 .par_iter()
-                .map(|r| crate::lang::ast::parse_body(&text[r.clone()]))
+                .map(|r| ast::parse_body(&text[r.clone()]))
                 .collect();
             if let Ok(bodies) = parsed {
                 let mut lines_before = 0;
@@ -273,7 +272,7 @@ fn parse_file(text: &str) -> Parsed {
             }
         }
     }
-    Parsed::Whole(crate::lang::ast::parse_body(text))
+    Parsed::Whole(ast::parse_body(text))
 }
 
 /// Byte offsets that cut `text` into about `pieces` chunks at the starts of top-level blocks,
@@ -304,7 +303,7 @@ fn chunk_boundaries(text: &str, pieces: usize) -> Vec<usize> {
     cuts
 }
 
-fn syntax_error(file: FileId, text: &str, err: &crate::lang::ast::ParseError) -> Diagnostic {
+fn syntax_error(file: FileId, text: &str, err: &ast::ParseError) -> Diagnostic {
     let offset = err.location().offset();
     // One character, unless the parser stopped at a line end (then a caret of width zero).
     let width = text[offset.min(text.len())..]
@@ -348,7 +347,7 @@ impl Decoder<'_> {
         span_of(self.file, range)
     }
 
-    fn header_span(&self, block: &HclBlock) -> Span {
+    fn header_span(&self, block: &ast::Block) -> Span {
         let start = block.ident.span().map(|r| r.start).unwrap_or(0);
         let end = block
             .labels
@@ -360,7 +359,7 @@ impl Decoder<'_> {
         Span::new(self.file, start..end)
     }
 
-    fn decode_file(&mut self, body: HclBody, module: &mut Module) {
+    fn decode_file(&mut self, body: ast::Body, module: &mut Module) {
         for structure in body.into_iter() {
             match structure {
                 Structure::Attribute(attr) => {
@@ -379,7 +378,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn decode_top_block(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_top_block(&mut self, block: ast::Block, module: &mut Module) {
         let kind = block.ident.as_str().to_string();
         match kind.as_str() {
             "plat" | "terraform" => self.decode_settings(block, module),
@@ -411,7 +410,7 @@ impl Decoder<'_> {
     }
 
     /// Checks the label count; returns the labels when it is right.
-    fn labels(&mut self, block: &HclBlock, names: &[&str]) -> Option<Vec<String>> {
+    fn labels(&mut self, block: &ast::Block, names: &[&str]) -> Option<Vec<String>> {
         let labels: Vec<String> = block
             .labels
             .iter()
@@ -442,7 +441,7 @@ impl Decoder<'_> {
         None
     }
 
-    fn decode_body(&mut self, body: HclBody) -> Body {
+    fn decode_body(&mut self, body: ast::Body) -> Body {
         let mut out = Body::default();
         let mut seen: HashMap<String, Span> = HashMap::new();
         for structure in body.into_iter() {
@@ -568,7 +567,7 @@ impl Decoder<'_> {
         );
     }
 
-    fn decode_settings(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_settings(&mut self, block: ast::Block, module: &mut Module) {
         let body = self.decode_body(block.body);
         for attr in &body.attributes {
             match attr.name.as_str() {
@@ -601,7 +600,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn decode_provider(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_provider(&mut self, block: ast::Block, module: &mut Module) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
@@ -644,7 +643,7 @@ impl Decoder<'_> {
         });
     }
 
-    fn decode_variable(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_variable(&mut self, block: ast::Block, module: &mut Module) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
@@ -741,7 +740,7 @@ impl Decoder<'_> {
         module.variables.insert(name, var);
     }
 
-    fn decode_locals(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_locals(&mut self, block: ast::Block, module: &mut Module) {
         if !block.labels.is_empty() {
             self.labels(&block, &[]);
         }
@@ -766,7 +765,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn decode_resource(&mut self, block: HclBlock, mode: ResourceMode, module: &mut Module) {
+    fn decode_resource(&mut self, block: ast::Block, mode: ResourceMode, module: &mut Module) {
         let Some(labels) = self.labels(&block, &["type", "name"]) else {
             return;
         };
@@ -885,7 +884,7 @@ impl Decoder<'_> {
         lifecycle
     }
 
-    fn decode_module_call(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_module_call(&mut self, block: ast::Block, module: &mut Module) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
@@ -949,7 +948,7 @@ impl Decoder<'_> {
         module.module_calls.insert(name, call);
     }
 
-    fn decode_output(&mut self, block: HclBlock, module: &mut Module) {
+    fn decode_output(&mut self, block: ast::Block, module: &mut Module) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
@@ -1026,9 +1025,7 @@ pub fn traversal_names(expr: &Expression) -> Option<Vec<String>> {
             let mut names = traversal_names(&t.expr)?;
             for op in &t.operators {
                 match op.value() {
-                    crate::lang::ast::TraversalOperator::GetAttr(name) => {
-                        names.push(name.as_str().to_string())
-                    }
+                    ast::TraversalOperator::GetAttr(name) => names.push(name.as_str().to_string()),
                     _ => return None,
                 }
             }

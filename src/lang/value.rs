@@ -147,6 +147,16 @@ impl Value {
         }
     }
 
+    /// The values of nested blocks as a block attribute holds them: a list, tuple or set's
+    /// elements, none for null, else the value itself (a single block).
+    pub fn block_items(&self) -> &[Value] {
+        match self {
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => items,
+            Value::Null => &[],
+            other => std::slice::from_ref(other),
+        }
+    }
+
     /// The entries of a map or object.
     pub fn as_entries(&self) -> Option<&BTreeMap<String, Value>> {
         match self {

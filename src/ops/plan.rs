@@ -171,12 +171,12 @@ pub fn load_prior(
         for (key, instance) in &resource.instances {
             prior.insert(
                 instance_address(resource_address, key)?,
-                PriorInstance {
-                    value: instance.value(),
-                    provider: resource.provider.clone(),
-                    tainted: instance.status == InstanceStatus::Tainted,
-                    dependencies: instance.dependencies.clone(),
-                },
+                prior_instance(
+                    instance.value(),
+                    &resource.provider,
+                    instance.status,
+                    instance.dependencies.clone(),
+                ),
             );
         }
     }
@@ -202,12 +202,12 @@ pub fn load_prior_values(
         for (key, instance) in resource.instances {
             prior.insert(
                 instance_address(&resource_address, &key)?,
-                PriorInstance {
-                    value: instance.value,
-                    provider: resource.provider.clone(),
-                    tainted: instance.status == InstanceStatus::Tainted,
-                    dependencies: instance.dependencies,
-                },
+                prior_instance(
+                    instance.value,
+                    &resource.provider,
+                    instance.status,
+                    instance.dependencies,
+                ),
             );
         }
     }
@@ -236,16 +236,33 @@ fn refreshed(
     providers: &ProviderSet,
 ) -> Result<(PriorInstances, Vec<Drift>), PlanError> {
     // Objects that live only in state (plat_data, random_*) have nothing to ask: no runtime.
-    let anything_to_read = prior.keys().any(|address| {
-        address.mode == ResourceMode::Managed
-            && registry()
-                .implementation(address.mode, &address.type_name)
-                .is_some_and(|implementation| implementation.reads_outside_state())
-    });
-    if refresh_first && anything_to_read {
+    let anything_to_read = || {
+        prior.keys().any(|address| {
+            address.mode == ResourceMode::Managed
+                && registry()
+                    .implementation(address.mode, &address.type_name)
+                    .is_some_and(|implementation| implementation.reads_outside_state())
+        })
+    };
+    if refresh_first && anything_to_read() {
         refresh(prior, providers.fresh())
     } else {
         Ok((prior, Vec::new()))
+    }
+}
+
+/// An instance in state as the planner sees it.
+fn prior_instance(
+    value: crate::lang::value::Value,
+    provider: &str,
+    status: InstanceStatus,
+    dependencies: Vec<String>,
+) -> PriorInstance {
+    PriorInstance {
+        value,
+        provider: provider.to_owned(),
+        tainted: status == InstanceStatus::Tainted,
+        dependencies,
     }
 }
 

@@ -190,11 +190,7 @@ fn proposed_blocks(block: &BlockSchema, before: &Value, configured: Value) -> Va
     if !fills_in(block) || configured.is_unknown() {
         return configured;
     }
-    let prior: Vec<&Value> = match before.peel() {
-        Value::List(items) | Value::Tuple(items) | Value::Set(items) => items.iter().collect(),
-        Value::Null => Vec::new(),
-        other => vec![other],
-    };
+    let prior = before.peel().block_items();
     match (block.nesting, configured) {
         (Nesting::Single, Value::Object(entries)) => match prior.first() {
             Some(prior) => filled_in(block, prior, entries),
@@ -281,13 +277,10 @@ fn has_force_new(block: &BlockSchema) -> bool {
 
 /// The force-new attributes (and nested blocks' parts) of each block in `value`.
 fn forcing_parts(block: &BlockSchema, value: &Value) -> Value {
-    let elements: Vec<&Value> = match value.peel() {
-        Value::List(items) | Value::Tuple(items) | Value::Set(items) => items.iter().collect(),
-        Value::Null => Vec::new(),
-        other => vec![other],
-    };
-    let mut parts: Vec<Value> = elements
-        .into_iter()
+    let mut parts: Vec<Value> = value
+        .peel()
+        .block_items()
+        .iter()
         .map(|element| {
             let entries = element.peel().as_entries();
             let get = |name: &str| {

@@ -561,8 +561,6 @@ fn literal_bool(expr: &Option<crate::lang::config::Expr>) -> bool {
     matches!(&expr.as_ref().map(|e| &*e.expr), Some(crate::lang::ast::Expression::Bool(b)) if **b)
 }
 
-/// A data source's value with each optional-computed argument its block does not set replaced
-/// by `fill(attribute)`.
 /// Whether the arguments set in nested blocks are known (an IAM policy document's statements
 /// with an ARN not known yet are read at apply). Provider-filled attributes inside blocks are
 /// unknown when unset, so only required and optional ones count.
@@ -570,15 +568,12 @@ fn blocks_known(blocks: &[crate::providers::schema::BlockSchema], value: &Value)
     use crate::providers::schema::Presence;
     let entries = value.peel().as_entries();
     blocks.iter().all(|block| {
-        let items: Vec<&Value> = match entries.and_then(|e| e.get(block.name)).map(Value::peel) {
-            None | Some(Value::Null) => Vec::new(),
+        let items = match entries.and_then(|e| e.get(block.name)).map(Value::peel) {
+            None => &[],
             Some(Value::Unknown(_)) => return false,
-            Some(Value::List(items) | Value::Tuple(items) | Value::Set(items)) => {
-                items.iter().collect()
-            }
-            Some(other) => vec![other],
+            Some(value) => value.block_items(),
         };
-        items.into_iter().all(|item| {
+        items.iter().all(|item| {
             let fields = item.peel().as_entries();
             block
                 .attributes
@@ -594,6 +589,8 @@ fn blocks_known(blocks: &[crate::providers::schema::BlockSchema], value: &Value)
     })
 }
 
+/// A data source's value with each optional-computed argument its block does not set replaced
+/// by `fill(attribute)`.
 fn fill_unset_arguments(
     schema: &ResourceSchema,
     resource: &Resource,

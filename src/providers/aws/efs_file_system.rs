@@ -102,18 +102,6 @@ pub(super) async fn update_tags(
     .await
 }
 
-/// A creation token as Terraform makes them: `terraform-` and 26 characters of time and
-/// randomness.
-fn generated_token() -> String {
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S%f").to_string();
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "terraform-{}{}",
-        &stamp[..20.min(stamp.len())],
-        &random[..6]
-    )
-}
-
 impl AwsEfsFileSystem {
     pub fn new() -> AwsEfsFileSystem {
         let mut attributes = vec![
@@ -424,10 +412,6 @@ impl Default for AwsEfsFileSystem {
     }
 }
 
-fn id_of(schema: &ResourceSchema, value: &Value) -> Result<String, ProviderError> {
-    super::batch::id_of(schema, value)
-}
-
 impl ResourceType for AwsEfsFileSystem {
     fn schema(&self) -> &ResourceSchema {
         &self.schema
@@ -491,7 +475,7 @@ impl ResourceType for AwsEfsFileSystem {
                 // planning is known when the apply plans again, and used then.
                 let token = match attrs.raw("creation_token").peel() {
                     Value::String(s) => Value::string(s.clone()),
-                    _ => Value::string(generated_token()),
+                    _ => Value::string(super::names::generated("terraform-")),
                 };
                 complete(
                     &self.schema,
@@ -520,7 +504,7 @@ impl ResourceType for AwsEfsFileSystem {
             let attrs = Attrs::new(&self.schema, planned);
             let token = match attrs.string("creation_token") {
                 Ok(Some(token)) => token,
-                _ => generated_token(),
+                _ => super::names::generated("terraform-"),
             };
             let address = ctx.address.as_deref();
             let all = aws.all_tags(&tags::configured(&self.schema, planned)?, address);
@@ -615,7 +599,7 @@ impl ResourceType for AwsEfsFileSystem {
     ) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            self.read_id(aws, &id_of(&self.schema, current)?, current)
+            self.read_id(aws, &super::batch::id_of(&self.schema, current)?, current)
                 .await
         })
     }
@@ -634,7 +618,7 @@ impl ResourceType for AwsEfsFileSystem {
                 let aws = ctx.provider::<Aws>()?;
                 let ids = current
                     .iter()
-                    .map(|v| id_of(&self.schema, v))
+                    .map(|v| super::batch::id_of(&self.schema, v))
                     .collect::<Result<Vec<_>, _>>()?;
                 let found = self.describe(aws, &ids).await?;
                 let mut out = Vec::with_capacity(ids.len());
@@ -661,7 +645,7 @@ impl ResourceType for AwsEfsFileSystem {
     ) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let id = id_of(&self.schema, prior)?;
+            let id = super::batch::id_of(&self.schema, prior)?;
             let before = Attrs::new(&self.schema, prior);
             let after = Attrs::new(&self.schema, planned);
             let changed = |n: &str| before.get(n).known_eq(after.get(n)) != Some(true);
@@ -715,7 +699,7 @@ impl ResourceType for AwsEfsFileSystem {
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
         Box::pin(async move {
             let aws = ctx.provider::<Aws>()?;
-            let id = id_of(&self.schema, current)?;
+            let id = super::batch::id_of(&self.schema, current)?;
             let ctx = ctx.or_timeout(DEFAULT_WAIT);
             // FileSystemInUse while mount targets drain (they are deleted just before).
             retry::delete(

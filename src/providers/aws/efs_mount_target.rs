@@ -198,10 +198,7 @@ impl AwsEfsMountTarget {
         activity: &str,
         done: fn(Option<&LifeCycleState>) -> Result<bool, ProviderError>,
     ) -> Result<(), ProviderError> {
-        let ctx = match ctx.deadline {
-            Some(_) => ctx.clone(),
-            None => ctx.clone().with_timeout(DEFAULT_WAIT),
-        };
+        let ctx = ctx.or_timeout(DEFAULT_WAIT);
         let state = |found: &Vec<MountTargetDescription>| {
             found
                 .iter()

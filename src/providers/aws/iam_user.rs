@@ -468,9 +468,7 @@ impl ResourceType for AwsIamUser {
             } else {
                 tags::carried(aws, &self.schema, prior, address)?
             };
-            if carried != wanted {
-                self.sync_tags(aws, &name, &carried, &wanted).await?;
-            }
+            self.sync_tags(aws, &name, &carried, &wanted).await?;
             retry::until_visible(ctx, || self.read_name(aws, &name, planned)).await
         })
     }

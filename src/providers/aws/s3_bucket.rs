@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier,
 };
 
 use super::errors::classify;
@@ -63,11 +63,7 @@ impl AwsS3Bucket {
 
     async fn tags_of(&self, aws: &Aws, name: &str) -> Result<Vec<(String, String)>, ProviderError> {
         match aws.s3().get_bucket_tagging().bucket(name).send().await {
-            Ok(out) => Ok(out
-                .tag_set()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect()),
+            Ok(out) => Ok(tags::s3_pairs(out.tag_set())),
             Err(e) => {
                 let code = aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e)
                     .unwrap_or("")
@@ -129,14 +125,7 @@ impl AwsS3Bucket {
         name: &str,
         all: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
-        let tag_set: Vec<Tag> = all
-            .iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        let tagging = Tagging::builder()
-            .set_tag_set(Some(tag_set))
-            .build()
-            .map_err(|e| ProviderError::other(format!("building the tag set: {e}")))?;
+        let tagging = tags::s3_tagging(all)?;
         aws.s3()
             .put_bucket_tagging()
             .bucket(name)

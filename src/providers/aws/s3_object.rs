@@ -42,9 +42,7 @@ use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    Delete, ObjectIdentifier, ServerSideEncryption, StorageClass, Tag, Tagging,
-};
+use aws_sdk_s3::types::{Delete, ObjectIdentifier, ServerSideEncryption, StorageClass};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use md5::{Digest, Md5};
@@ -532,11 +530,7 @@ impl AwsS3Object {
             .send()
             .await
             .map_err(|e| classify(aws, e, "s3:GetObjectTagging", &at.to_string()))?;
-        Ok(out
-            .tag_set()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect())
+        Ok(tags::s3_pairs(out.tag_set()))
     }
 
     /// The value of a found object. `current` is what state (or the plan) holds for it: the
@@ -716,14 +710,7 @@ impl AwsS3Object {
         at: &Location,
         all: &BTreeMap<String, String>,
     ) -> Result<(), ProviderError> {
-        let tag_set: Vec<Tag> = all
-            .iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        let tagging = Tagging::builder()
-            .set_tag_set(Some(tag_set))
-            .build()
-            .map_err(|e| ProviderError::other(format!("building the tag set: {e}")))?;
+        let tagging = tags::s3_tagging(all)?;
         aws.s3()
             .put_object_tagging()
             .bucket(&at.bucket)

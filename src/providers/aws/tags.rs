@@ -231,6 +231,33 @@ pub fn ec2_ownership_filters(aws: &Aws, address: &str) -> Vec<aws_sdk_ec2::types
         .collect()
 }
 
+/// Tags as an S3 tag set (buckets and objects).
+pub fn s3_tagging(
+    tags: &BTreeMap<String, String>,
+) -> Result<aws_sdk_s3::types::Tagging, ProviderError> {
+    let tag_set: Vec<aws_sdk_s3::types::Tag> = tags
+        .iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_s3::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect();
+    aws_sdk_s3::types::Tagging::builder()
+        .set_tag_set(Some(tag_set))
+        .build()
+        .map_err(|e| ProviderError::other(format!("building the tag set: {e}")))
+}
+
+/// An S3 tag set as owned pairs.
+pub fn s3_pairs(tags: &[aws_sdk_s3::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
+}
+
 pub fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
     tags.iter()
         .filter_map(|(k, v)| {
